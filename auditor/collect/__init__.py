@@ -1,0 +1,229 @@
+"""Read an account into an Inventory: ECS first, then what ECS references."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from auditor import __version__
+from auditor.collect import cloudwatch, ec2, ecs, efs, elb, iam
+from auditor.collect.base import CallLedger, Clients
+from auditor.model import Inventory
+
+MODULES = (ecs, iam, ec2, elb, efs, cloudwatch)
+# Called to find out who we are; needs no permission and is not part of the policy.
+SESSION_ACTIONS = ("sts:GetCallerIdentity",)
+
+
+class CollectError(RuntimeError):
+    """Collection could not start at all (no credentials, no such profile...)."""
+
+
+def declared_actions() -> list[str]:
+    return sorted({a for m in MODULES for a in m.ACTIONS})
+
+
+@dataclass
+class CollectOptions:
+    profile: str | None = None
+    regions: tuple[str, ...] | str = ()
+    endpoint_url: str | None = None
+    role_arn: str | None = None
+    external_id: str | None = None
+    metrics: bool = True
+    all_revisions: bool = False
+    workers: int = 8
+    max_attempts: int = 10
+    throttle: bool = True
+
+
+def make_session(opts: CollectOptions) -> boto3.session.Session:
+    try:
+        session = boto3.session.Session(profile_name=opts.profile)
+    except BotoCoreError as e:
+        raise CollectError(str(e)) from None
+    if opts.role_arn:
+        sts = session.client("sts", endpoint_url=opts.endpoint_url,
+                             region_name=session.region_name or "us-east-1")
+        kwargs: dict[str, Any] = {"RoleArn": opts.role_arn, "RoleSessionName": "ecs-auditor"}
+        if opts.external_id:
+            kwargs["ExternalId"] = opts.external_id
+        try:
+            creds = sts.assume_role(**kwargs)["Credentials"]
+        except (ClientError, BotoCoreError) as e:
+            raise CollectError(f"cannot assume {opts.role_arn}: {e}") from None
+        session = boto3.session.Session(
+            aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"], region_name=session.region_name)
+    return session
+
+
+def collect(opts: CollectOptions | None = None, session: boto3.session.Session | None = None,
+            ledger: CallLedger | None = None) -> Inventory:
+    opts = opts or CollectOptions()
+    session = session or make_session(opts)
+    ledger = ledger or CallLedger(throttle=opts.throttle)
+    clients = Clients(session, ledger, opts.endpoint_url, opts.max_attempts, opts.workers)
+    default_region = session.region_name or "us-east-1"
+    try:
+        account_id = clients("sts", default_region).get_caller_identity()["Account"]
+    except (ClientError, BotoCoreError) as e:
+        raise CollectError(f"cannot identify the account: {e}") from None
+    regions = _regions(opts, clients, ledger, default_region)
+    return Collection(clients, ledger, opts, account_id, regions).run()
+
+
+def _regions(opts: CollectOptions, clients: Clients, ledger: CallLedger,
+             default: str) -> tuple[str, ...]:
+    if opts.regions == "all" or opts.regions == ("all",):
+        resp = ledger.guard("ec2", default, "DescribeRegions", ("I", "L", "B", "F", "C", "N"),
+                            lambda: clients("ec2", default).describe_regions())
+        if resp is None:
+            return (default,)
+        return tuple(sorted(r["RegionName"] for r in resp.get("Regions", [])))
+    return tuple(opts.regions) or (default,)
+
+
+class Collection:
+    """One run: phases that fan out over a bounded worker pool."""
+
+    def __init__(self, clients: Clients, ledger: CallLedger, opts: CollectOptions,
+                 account_id: str, regions: tuple[str, ...]) -> None:
+        self.c, self.ledger, self.opts = clients, ledger, opts
+        self.account_id, self.regions = account_id, regions
+        self.out: dict[str, list] = {}
+        self._lock = threading.Lock()
+
+    def add(self, key: str, items: list) -> None:
+        with self._lock:
+            self.out.setdefault(key, []).extend(items)
+
+    def run(self) -> Inventory:
+        started = datetime.now(UTC)
+        with ThreadPoolExecutor(max_workers=self.opts.workers) as pool:
+            self.pool = pool
+            iam_future = pool.submit(iam.get_authorization_details, self.c, self.ledger)
+            per_region = list(pool.map(self._region_start, self.regions))
+            cluster_jobs = [(r, cl) for r, (clusters, _) in zip(self.regions, per_region,
+                                                                strict=True)
+                            for cl in clusters or []]
+            for region, cluster in cluster_jobs:
+                self.add("clusters", [ecs.transform_cluster(cluster, region)])
+            results = list(pool.map(lambda job: self._cluster(*job), cluster_jobs))
+            for _job, (services, instances, tasks) in zip(cluster_jobs, results,
+                                                                 strict=True):
+                self.add("services", services)
+                self.add("tasks", tasks)
+                self.add("container_instances", instances)
+            self._task_definitions(per_region)
+            list(pool.map(self._region_references, self.regions))
+            details = iam_future.result()
+        for key, items in iam.transform(details).items() if details else []:
+            self.add(key, items)
+        return Inventory(
+            account_id=self.account_id,
+            regions=self.regions,
+            collected_at=started.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            tool_version=__version__,
+            call_counts=dict(sorted(self.ledger.calls.items())),
+            gaps=tuple(self.ledger.gaps),
+            **{k: tuple(sorted(v, key=_sort_key)) for k, v in self.out.items()},
+        )
+
+    # Phase 1, per region: clusters and the list of ACTIVE task definitions.
+    def _region_start(self, region: str) -> tuple[list[dict] | None, list[str] | None]:
+        return (ecs.get_clusters(self.c, self.ledger, region),
+                ecs.get_active_task_definition_arns(self.c, self.ledger, region))
+
+    # Phase 2, per cluster: services, container instances, running tasks.
+    def _cluster(self, region: str, cluster: dict) -> tuple[list, list, list]:
+        arn = cluster["clusterArn"]
+        services = [ecs.transform_service(s, region)
+                    for s in ecs.get_services(self.c, self.ledger, region, arn)]
+        instances = [ecs.transform_container_instance(i, arn, region)
+                     for i in ecs.get_container_instances(self.c, self.ledger, region, arn)]
+        tasks = [ecs.transform_task(t, region)
+                 for t in ecs.get_tasks(self.c, self.ledger, region, arn)]
+        return services, instances, tasks
+
+    # Phase 3: each task definition that matters, described once.
+    def _task_definitions(self, per_region: list) -> None:
+        wanted: dict[str, str] = {}
+        for region, (_, active) in zip(self.regions, per_region, strict=True):
+            chosen = active if self.opts.all_revisions else ecs.latest_per_family(active or [])
+            wanted.update({arn: region for arn in chosen})
+        for svc in self.out.get("services", []):
+            for arn in {svc.task_definition_arn, *svc.deployment_task_definitions} - {""}:
+                wanted[arn] = svc.region
+        for task in self.out.get("tasks", []):
+            wanted[task.task_definition_arn] = task.region
+        raw = self.pool.map(lambda item: (item[1], ecs.get_task_definition(
+            self.c, self.ledger, item[1], item[0])), sorted(wanted.items()))
+        self.add("task_definitions", [ecs.transform_task_definition(d, r)
+                                      for r, d in raw if d is not None])
+
+    # Phase 4, per region: what ECS references (EC2, load balancers, EFS, metrics).
+    def _region_references(self, region: str) -> None:
+        services = [s for s in self.out.get("services", []) if s.region == region]
+        tasks = [t for t in self.out.get("tasks", []) if t.region == region]
+        instances = [i for i in self.out.get("container_instances", []) if i.region == region]
+        tds = [t for t in self.out.get("task_definitions", []) if t.region == region]
+
+        raw_instances = ec2.get_instances(self.c, self.ledger, region, sorted(
+            {i.ec2_instance_id for i in instances if i.ec2_instance_id}))
+        ec2_instances = [ec2.transform_instance(d, region) for d in raw_instances]
+        self.add("ec2_instances", ec2_instances)
+
+        tg_arns = sorted({lb.target_group_arn for s in services for lb in s.load_balancers
+                          if lb.target_group_arn})
+        tgs = [elb.transform_target_group(d, region)
+               for d in elb.get_target_groups(self.c, self.ledger, region, tg_arns)]
+        self.add("target_groups", tgs)
+        lb_arns = sorted({a for tg in tgs for a in tg.load_balancer_arns})
+        lbs = [elb.transform_load_balancer(d, region, elb.get_listeners(
+            self.c, self.ledger, region, d["LoadBalancerArn"]))
+            for d in elb.get_load_balancers(self.c, self.ledger, region, lb_arns)]
+        classic_names = sorted({lb.load_balancer_name for s in services for lb in s.load_balancers
+                                if lb.load_balancer_name})
+        lbs += [elb.transform_classic(d, region, self.account_id)
+                for d in elb.get_classic(self.c, self.ledger, region, classic_names)]
+        self.add("load_balancers", lbs)
+
+        fs_ids = sorted({v.efs.file_system_id for td in tds for v in td.volumes if v.efs})
+        file_systems = []
+        for fs_id in fs_ids:
+            fs, aps, _missing = efs.get_file_system(self.c, self.ledger, region, fs_id)
+            if fs:
+                file_systems.append(fs)
+            self.add("access_points", aps)
+        self.add("file_systems", file_systems)
+
+        subnet_ids = {s for svc in services for s in svc.subnets}
+        subnet_ids |= {s for t in tasks for s in t.subnets}
+        subnet_ids |= {i.subnet_id for i in ec2_instances if i.subnet_id}
+        subnet_ids |= {mt.subnet_id for fs in file_systems for mt in fs.mount_targets}
+        self.add("subnets", [ec2.transform_subnet(d, region) for d in ec2.get_subnets(
+            self.c, self.ledger, region, sorted(subnet_ids))])
+        sg_ids = {g for svc in services for g in svc.security_groups}
+        sg_ids |= {g for i in ec2_instances for g in i.security_groups}
+        sg_ids |= {g for fs in file_systems for mt in fs.mount_targets for g in mt.security_groups}
+        self.add("security_groups", [ec2.transform_security_group(d, region) for d in
+                                     ec2.get_security_groups(self.c, self.ledger, region,
+                                                             sorted(sg_ids))])
+        if self.opts.metrics and services:
+            self.add("utilisation", cloudwatch.get_utilisation(self.c, self.ledger, region,
+                                                               services))
+
+
+def _sort_key(item: Any) -> str:
+    for attr in ("arn", "instance_id", "subnet_id", "group_id", "file_system_id",
+                 "access_point_id", "service_arn"):
+        if hasattr(item, attr):
+            return f"{getattr(item, 'region', '')}|{getattr(item, attr)}"
+    return repr(item)

@@ -1,0 +1,177 @@
+"""What every collector module shares: clients, call accounting, throttling and gaps."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from auditor.model import Gap
+
+T = TypeVar("T")
+
+# ECS throttle buckets (API reference, request-throttling; aws-facts.md 8.3): (burst, per second).
+ECS_BUCKETS: dict[str, tuple[float, float]] = {
+    "cluster-read": (50, 20),
+    "task-definition-read": (50, 20),
+    "capacity-provider-read": (50, 20),
+    "cluster-resource-read": (100, 20),
+    "service-read": (100, 20),
+}
+ECS_OPERATION_BUCKET = {
+    "DescribeClusters": "cluster-read",
+    "ListClusters": "cluster-read",
+    "DescribeTaskDefinition": "task-definition-read",
+    "ListTaskDefinitions": "task-definition-read",
+    "ListTaskDefinitionFamilies": "task-definition-read",
+    "DescribeCapacityProviders": "capacity-provider-read",
+    "DescribeContainerInstances": "cluster-resource-read",
+    "ListContainerInstances": "cluster-resource-read",
+    "DescribeTasks": "cluster-resource-read",
+    "ListTasks": "cluster-resource-read",
+    "DescribeServices": "service-read",
+    "ListServices": "service-read",
+}
+
+
+class TokenBucket:
+    """Client-side limiter: at most `burst` at once, refilled at `rate` per second."""
+
+    def __init__(self, burst: float, rate: float) -> None:
+        self.capacity, self.rate = burst, rate
+        self.tokens, self.stamp = burst, time.monotonic()
+        self.lock = threading.Lock()
+
+    def take(self) -> None:
+        while True:
+            with self.lock:
+                now = time.monotonic()
+                self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+                self.stamp = now
+                if self.tokens >= 1:
+                    self.tokens -= 1
+                    return
+                wait = (1 - self.tokens) / self.rate
+            time.sleep(wait)
+
+
+@dataclass
+class CallLedger:
+    """Counts every API call (and every attempt, so retries show), and records gaps."""
+
+    calls: Counter = field(default_factory=Counter)
+    attempts: Counter = field(default_factory=Counter)
+    gaps: list[Gap] = field(default_factory=list)
+    operations: list[str] = field(default_factory=list)
+    throttle: bool = True
+    _buckets: dict[tuple[str, str], TokenBucket] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def attach(self, client: Any, region: str) -> Any:
+        events = client.meta.events
+        events.register("before-call", self._on_call)
+        events.register("before-send", lambda **kw: self._on_send(region, **kw))
+        return client
+
+    def _on_call(self, model: Any, **_: Any) -> None:
+        name = f"{model.service_model.service_name}:{model.name}"
+        with self._lock:
+            self.calls[name] += 1
+            self.operations.append(name)
+
+    def _on_send(self, region: str, request: Any = None, event_name: str = "", **_: Any) -> None:
+        parts = event_name.split(".")  # before-send.<service>.<Operation>
+        if len(parts) < 3:
+            return
+        service, op = parts[1], parts[2]
+        with self._lock:
+            self.attempts[f"{service}:{op}"] += 1
+            bucket = ECS_OPERATION_BUCKET.get(op) if service == "ecs" and self.throttle else None
+            limiter = None
+            if bucket:
+                key = (region, bucket)
+                limiter = self._buckets.get(key) or self._buckets.setdefault(
+                    key, TokenBucket(*ECS_BUCKETS[bucket])
+                )
+        if limiter:
+            limiter.take()
+
+    @property
+    def retries(self) -> int:
+        return sum(self.attempts.values()) - sum(self.calls.values())
+
+    def gap(self, service: str, region: str, operation: str, error: str,
+            affects: Iterable[str], resource: str | None = None, message: str = "") -> None:
+        with self._lock:
+            self.gaps.append(Gap(service, region, operation, error, tuple(affects), resource,
+                                 message[:300]))
+
+    def guard(self, service: str, region: str, operation: str, affects: Iterable[str],
+              fn: Callable[[], T], resource: str | None = None,
+              expected: tuple[str, ...] = ()) -> T | None:
+        """Run fn; a denied or failed call becomes a gap and None (never an empty result).
+
+        Error codes in `expected` are not gaps: they are re-raised for the caller to read
+        (for example EFS PolicyNotFound, which means "no policy").
+        """
+        try:
+            return fn()
+        except ClientError as e:
+            code = e.response.get("Error", {}).get("Code") or "ClientError"
+            if code in expected:
+                raise
+            self.gap(service, region, operation, code, affects, resource,
+                     e.response.get("Error", {}).get("Message", ""))
+        except BotoCoreError as e:
+            self.gap(service, region, operation, type(e).__name__, affects, resource, str(e))
+        return None
+
+
+def chunks(items: list[T], size: int) -> Iterator[list[T]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def paginate(client: Any, operation: str, key: str, **kwargs: Any) -> list[Any]:
+    """All items of `key` across pages (raises like the client does)."""
+    out: list[Any] = []
+    for page in client.get_paginator(operation).paginate(**kwargs):
+        out.extend(page.get(key, []))
+    return out
+
+
+@dataclass
+class Clients:
+    """boto3 clients per (service, region), shared by the worker threads (clients are safe)."""
+
+    session: boto3.session.Session
+    ledger: CallLedger
+    endpoint_url: str | None = None
+    max_attempts: int = 10
+    workers: int = 8
+    _cache: dict[tuple[str, str], Any] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __call__(self, service: str, region: str) -> Any:
+        with self._lock:
+            key = (service, region)
+            if key not in self._cache:
+                config = Config(
+                    region_name=region,
+                    retries={"mode": "adaptive", "total_max_attempts": self.max_attempts},
+                    max_pool_connections=max(10, self.workers * 2),
+                    connect_timeout=10,
+                    read_timeout=60,
+                    user_agent_extra="ecs-auditor",
+                )
+                client = self.session.client(service, region_name=region,
+                                             endpoint_url=self.endpoint_url, config=config)
+                self._cache[key] = self.ledger.attach(client, region)
+            return self._cache[key]

@@ -1,0 +1,324 @@
+"""ECS: clusters, services, task definitions, container instances and running tasks."""
+
+from __future__ import annotations
+
+from auditor.collect.base import CallLedger, Clients, chunks, paginate
+from auditor.model import (
+    Cluster,
+    ContainerDefinition,
+    ContainerInstance,
+    EfsVolume,
+    EnvVar,
+    PortMapping,
+    SecretRef,
+    Service,
+    ServiceLoadBalancer,
+    Task,
+    TaskDefinition,
+    Volume,
+)
+from auditor.secrets import classify_env, keyed_hash, redacted_preview
+
+ACTIONS = (
+    "ecs:ListClusters",
+    "ecs:DescribeClusters",
+    "ecs:ListServices",
+    "ecs:DescribeServices",
+    "ecs:ListTaskDefinitions",
+    "ecs:DescribeTaskDefinition",
+    "ecs:ListContainerInstances",
+    "ecs:DescribeContainerInstances",
+    "ecs:ListTasks",
+    "ecs:DescribeTasks",
+)
+# What a missing piece of ECS data keeps us from checking (rule prefixes / codes).
+AFFECTS_ALL = ("I", "L", "B", "F", "C", "N", "K")
+AFFECTS_INSTANCES = ("I301", "I302", "L106", "L107", "F107", "K105")
+AFFECTS_TASKS = ("I301", "K103")
+
+
+def _tags(raw: list[dict[str, str]] | None) -> dict[str, str]:
+    return {t["key"]: t.get("value", "") for t in raw or []}
+
+
+# --- get: paging and batching only ---------------------------------------------------------
+
+def get_clusters(clients: Clients, ledger: CallLedger, region: str) -> list[dict] | None:
+    ecs = clients("ecs", region)
+    arns = ledger.guard("ecs", region, "ListClusters", AFFECTS_ALL, lambda: paginate(
+        ecs, "list_clusters", "clusterArns", PaginationConfig={"PageSize": 100}))
+    if arns is None:
+        return None
+    out: list[dict] = []
+    for batch in chunks(arns, 100):
+        resp = ledger.guard("ecs", region, "DescribeClusters", AFFECTS_ALL, lambda b=batch: (
+            ecs.describe_clusters(clusters=b, include=["SETTINGS", "CONFIGURATIONS", "TAGS"])))
+        if resp is not None:
+            out.extend(resp.get("clusters", []))
+            _record_failures(ledger, region, "DescribeClusters", resp, AFFECTS_ALL)
+    return out
+
+
+def _record_failures(ledger: CallLedger, region: str, op: str, resp: dict, affects) -> None:
+    # A resource listed a moment ago and gone now is a gap for that resource, not an error.
+    for f in resp.get("failures", []):
+        ledger.gap("ecs", region, op, f.get("reason", "FAILURE"), affects, f.get("arn"),
+                   f.get("detail", ""))
+
+
+def get_services(clients: Clients, ledger: CallLedger, region: str, cluster: str) -> list[dict]:
+    ecs = clients("ecs", region)
+    arns = ledger.guard("ecs", region, "ListServices", AFFECTS_ALL, lambda: paginate(
+        ecs, "list_services", "serviceArns", cluster=cluster,
+        PaginationConfig={"PageSize": 100}), resource=cluster)
+    out: list[dict] = []
+    for batch in chunks(arns or [], 10):
+        resp = ledger.guard("ecs", region, "DescribeServices", AFFECTS_ALL, lambda b=batch: (
+            ecs.describe_services(cluster=cluster, services=b, include=["TAGS"])),
+            resource=cluster)
+        if resp is not None:
+            # The API can match services of another cluster by name; keep only this one's.
+            out.extend(s for s in resp.get("services", []) if s.get("clusterArn") == cluster)
+            _record_failures(ledger, region, "DescribeServices", resp, AFFECTS_ALL)
+    return out
+
+
+def get_container_instances(clients: Clients, ledger: CallLedger, region: str,
+                            cluster: str) -> list[dict]:
+    ecs = clients("ecs", region)
+    arns = ledger.guard("ecs", region, "ListContainerInstances", AFFECTS_INSTANCES, lambda: (
+        paginate(ecs, "list_container_instances", "containerInstanceArns", cluster=cluster,
+                 PaginationConfig={"PageSize": 100})), resource=cluster)
+    out: list[dict] = []
+    for batch in chunks(arns or [], 100):
+        resp = ledger.guard("ecs", region, "DescribeContainerInstances", AFFECTS_INSTANCES,
+                            lambda b=batch: ecs.describe_container_instances(
+                                cluster=cluster, containerInstances=b), resource=cluster)
+        if resp is not None:
+            out.extend(resp.get("containerInstances", []))
+            _record_failures(ledger, region, "DescribeContainerInstances", resp, AFFECTS_INSTANCES)
+    return out
+
+
+def get_tasks(clients: Clients, ledger: CallLedger, region: str, cluster: str) -> list[dict]:
+    ecs = clients("ecs", region)
+    arns = ledger.guard("ecs", region, "ListTasks", AFFECTS_TASKS, lambda: paginate(
+        ecs, "list_tasks", "taskArns", cluster=cluster, desiredStatus="RUNNING",
+        PaginationConfig={"PageSize": 100}), resource=cluster)
+    out: list[dict] = []
+    for batch in chunks(arns or [], 100):
+        resp = ledger.guard("ecs", region, "DescribeTasks", AFFECTS_TASKS, lambda b=batch: (
+            ecs.describe_tasks(cluster=cluster, tasks=b)), resource=cluster)
+        if resp is not None:
+            out.extend(resp.get("tasks", []))
+            _record_failures(ledger, region, "DescribeTasks", resp, AFFECTS_TASKS)
+    return out
+
+
+def get_active_task_definition_arns(clients: Clients, ledger: CallLedger,
+                                    region: str) -> list[str] | None:
+    ecs = clients("ecs", region)
+    return ledger.guard("ecs", region, "ListTaskDefinitions", AFFECTS_ALL, lambda: paginate(
+        ecs, "list_task_definitions", "taskDefinitionArns", status="ACTIVE",
+        PaginationConfig={"PageSize": 100}))
+
+
+def get_task_definition(clients: Clients, ledger: CallLedger, region: str,
+                        arn: str) -> dict | None:
+    ecs = clients("ecs", region)
+    resp = ledger.guard("ecs", region, "DescribeTaskDefinition", AFFECTS_ALL, lambda: (
+        ecs.describe_task_definition(taskDefinition=arn, include=["TAGS"])), resource=arn)
+    if resp is None:
+        return None
+    return {**resp["taskDefinition"], "tags": resp.get("tags", [])}
+
+
+def latest_per_family(arns: list[str]) -> list[str]:
+    """The highest revision of each family among task definition ARNs."""
+    best: dict[str, tuple[int, str]] = {}
+    for arn in arns:
+        family, _, rev = arn.rsplit("/", 1)[-1].rpartition(":")
+        key = arn.rsplit("/", 1)[0] + "/" + family
+        if rev.isdigit() and (key not in best or int(rev) > best[key][0]):
+            best[key] = (int(rev), arn)
+    return [arn for _, arn in best.values()]
+
+
+# --- transform: pure functions from API dicts to the model ---------------------------------
+
+def transform_cluster(d: dict, region: str) -> Cluster:
+    return Cluster(
+        arn=d["clusterArn"],
+        name=d["clusterName"],
+        region=region,
+        status=d.get("status", "ACTIVE"),
+        settings={s["name"]: s.get("value", "") for s in d.get("settings", [])},
+        configuration=d.get("configuration") or {},
+        capacity_providers=tuple(d.get("capacityProviders", [])),
+        default_strategy=tuple(d.get("defaultCapacityProviderStrategy", [])),
+        tags=_tags(d.get("tags")),
+    )
+
+
+def transform_service(d: dict, region: str) -> Service:
+    net = (d.get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}
+    deployments = d.get("deployments", [])
+    return Service(
+        arn=d["serviceArn"],
+        name=d["serviceName"],
+        cluster_arn=d["clusterArn"],
+        region=region,
+        task_definition_arn=d.get("taskDefinition", ""),
+        status=d.get("status", "ACTIVE"),
+        deployment_task_definitions=tuple(sorted({x["taskDefinition"] for x in deployments
+                                                  if x.get("taskDefinition")})),
+        launch_type=d.get("launchType"),
+        capacity_provider_strategy=tuple(d.get("capacityProviderStrategy", [])),
+        platform_version=d.get("platformVersion"),
+        platform_family=d.get("platformFamily"),
+        desired_count=int(d.get("desiredCount", 0)),
+        running_count=int(d.get("runningCount", 0)),
+        scheduling_strategy=d.get("schedulingStrategy", "REPLICA"),
+        enable_execute_command=bool(d.get("enableExecuteCommand", False)),
+        load_balancers=tuple(
+            ServiceLoadBalancer(lb.get("targetGroupArn"), lb.get("loadBalancerName"),
+                                lb.get("containerName"), lb.get("containerPort"))
+            for lb in d.get("loadBalancers", [])),
+        subnets=tuple(net.get("subnets", [])),
+        security_groups=tuple(net.get("securityGroups", [])),
+        assign_public_ip=net.get("assignPublicIp"),
+        deployment_controller=(d.get("deploymentController") or {}).get("type"),
+        tags=_tags(d.get("tags")),
+    )
+
+
+def transform_environment(env: list[dict]) -> tuple[EnvVar, ...]:
+    out = []
+    for e in env:
+        name, value = e.get("name", ""), str(e.get("value", ""))
+        verdict, reason = classify_env(name, value)
+        if verdict == "secret":
+            out.append(EnvVar(name, verdict, reason, redacted_preview(value), keyed_hash(value)))
+        else:
+            out.append(EnvVar(name, verdict, value_hash=keyed_hash(value), value=value))
+    return tuple(out)
+
+
+def transform_container(c: dict) -> ContainerDefinition:
+    return ContainerDefinition(
+        name=c["name"],
+        image=c.get("image", ""),
+        cpu=int(c.get("cpu") or 0),
+        memory=c.get("memory"),
+        memory_reservation=c.get("memoryReservation"),
+        essential=c.get("essential", True),
+        privileged=bool(c.get("privileged", False)),
+        user=c.get("user"),
+        readonly_root_filesystem=bool(c.get("readonlyRootFilesystem", False)),
+        port_mappings=tuple(PortMapping(p.get("containerPort"), p.get("hostPort"),
+                                        p.get("protocol", "tcp"), p.get("name"))
+                            for p in c.get("portMappings", [])),
+        environment=transform_environment(c.get("environment", [])),
+        secrets=tuple(SecretRef(s["name"], s["valueFrom"]) for s in c.get("secrets", [])),
+        log_configuration=c.get("logConfiguration"),
+        linux_parameters=c.get("linuxParameters"),
+        links=tuple(c.get("links", [])),
+        mount_points=tuple(c.get("mountPoints", [])),
+        dns_servers=tuple(c.get("dnsServers", [])),
+        dns_search_domains=tuple(c.get("dnsSearchDomains", [])),
+        docker_security_options=tuple(c.get("dockerSecurityOptions", [])),
+        extra_hosts=tuple(c.get("extraHosts", [])),
+        disable_networking=bool(c.get("disableNetworking", False)),
+        resource_requirements=tuple(c.get("resourceRequirements", [])),
+        repository_credentials=(c.get("repositoryCredentials") or {}).get("credentialsParameter"),
+    )
+
+
+def transform_volume(v: dict) -> Volume:
+    efs = v.get("efsVolumeConfiguration")
+    auth = (efs or {}).get("authorizationConfig") or {}
+    return Volume(
+        name=v.get("name", ""),
+        host_source_path=(v.get("host") or {}).get("sourcePath"),
+        docker_volume_configuration=v.get("dockerVolumeConfiguration"),
+        efs=EfsVolume(
+            file_system_id=efs["fileSystemId"],
+            root_directory=efs.get("rootDirectory"),
+            transit_encryption=efs.get("transitEncryption", "DISABLED"),
+            access_point_id=auth.get("accessPointId"),
+            iam=auth.get("iam", "DISABLED"),
+        ) if efs else None,
+    )
+
+
+def transform_task_definition(d: dict, region: str) -> TaskDefinition:
+    platform = d.get("runtimePlatform") or {}
+    return TaskDefinition(
+        arn=d["taskDefinitionArn"],
+        family=d["family"],
+        revision=int(d["revision"]),
+        region=region,
+        status=d.get("status", "ACTIVE"),
+        task_role_arn=d.get("taskRoleArn") or None,
+        execution_role_arn=d.get("executionRoleArn") or None,
+        network_mode=d.get("networkMode"),
+        requires_compatibilities=tuple(d.get("requiresCompatibilities", [])),
+        compatibilities=tuple(d.get("compatibilities", [])),
+        cpu=str(d["cpu"]) if d.get("cpu") else None,
+        memory=str(d["memory"]) if d.get("memory") else None,
+        pid_mode=d.get("pidMode"),
+        ipc_mode=d.get("ipcMode"),
+        containers=tuple(transform_container(c) for c in d.get("containerDefinitions", [])),
+        volumes=tuple(transform_volume(v) for v in d.get("volumes", [])),
+        placement_constraints=tuple(d.get("placementConstraints", [])),
+        os_family=platform.get("operatingSystemFamily"),
+        cpu_architecture=platform.get("cpuArchitecture"),
+        ephemeral_storage_gib=(d.get("ephemeralStorage") or {}).get("sizeInGiB"),
+        inference_accelerators=tuple(d.get("inferenceAccelerators", [])),
+        tags=_tags(d.get("tags")),
+    )
+
+
+def _resource(resources: list[dict], name: str) -> int:
+    for r in resources or []:
+        if r.get("name") == name:
+            return int(r.get("integerValue", 0))
+    return 0
+
+
+def transform_container_instance(d: dict, cluster_arn: str, region: str) -> ContainerInstance:
+    return ContainerInstance(
+        arn=d["containerInstanceArn"],
+        cluster_arn=cluster_arn,
+        region=region,
+        ec2_instance_id=d.get("ec2InstanceId"),
+        status=d.get("status", "ACTIVE"),
+        agent_connected=bool(d.get("agentConnected", True)),
+        registered_cpu=_resource(d.get("registeredResources"), "CPU"),
+        registered_memory=_resource(d.get("registeredResources"), "MEMORY"),
+        remaining_cpu=_resource(d.get("remainingResources"), "CPU"),
+        remaining_memory=_resource(d.get("remainingResources"), "MEMORY"),
+        capacity_provider_name=d.get("capacityProviderName"),
+    )
+
+
+def transform_task(d: dict, region: str) -> Task:
+    subnets = []
+    for att in d.get("attachments", []):
+        for kv in att.get("details", []):
+            if kv.get("name") == "subnetId":
+                subnets.append(kv.get("value"))
+    return Task(
+        arn=d["taskArn"],
+        cluster_arn=d["clusterArn"],
+        region=region,
+        task_definition_arn=d.get("taskDefinitionArn", ""),
+        last_status=d.get("lastStatus", ""),
+        launch_type=d.get("launchType"),
+        platform_version=d.get("platformVersion"),
+        container_instance_arn=d.get("containerInstanceArn"),
+        group=d.get("group"),
+        subnets=tuple(subnets),
+        enable_execute_command=bool(d.get("enableExecuteCommand", False)),
+        capacity_provider_name=d.get("capacityProviderName"),
+    )

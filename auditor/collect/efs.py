@@ -1,0 +1,72 @@
+"""EFS file systems that task definitions mount: mount targets, their security groups,
+access points and file-system policies."""
+
+from __future__ import annotations
+
+from botocore.exceptions import ClientError
+
+from auditor.collect.base import CallLedger, Clients, paginate
+from auditor.model import AccessPoint, FileSystem, MountTarget
+
+ACTIONS = (
+    "elasticfilesystem:DescribeFileSystems",
+    "elasticfilesystem:DescribeMountTargets",
+    "elasticfilesystem:DescribeMountTargetSecurityGroups",
+    "elasticfilesystem:DescribeAccessPoints",
+    "elasticfilesystem:DescribeFileSystemPolicy",
+)
+AFFECTS = ("F",)
+NOT_FOUND = ("FileSystemNotFound",)
+
+
+def get_file_system(clients: Clients, ledger: CallLedger, region: str, fs_id: str,
+                    ) -> tuple[FileSystem | None, list[AccessPoint], bool]:
+    """The file system with its parts; (None, [], True) when it does not exist."""
+    efs = clients("efs", region)
+    try:
+        resp = ledger.guard("efs", region, "DescribeFileSystems", AFFECTS,
+                            lambda: efs.describe_file_systems(FileSystemId=fs_id),
+                            resource=fs_id, expected=NOT_FOUND)
+    except ClientError:
+        return None, [], True
+    if not resp or not resp.get("FileSystems"):
+        return None, [], False
+    d = resp["FileSystems"][0]
+
+    mts = ledger.guard("efs", region, "DescribeMountTargets", ("F106", "F107"), lambda: (
+        paginate(efs, "describe_mount_targets", "MountTargets", FileSystemId=fs_id)),
+        resource=fs_id) or []
+    mount_targets = []
+    for mt in mts:
+        sgs = ledger.guard("efs", region, "DescribeMountTargetSecurityGroups", ("F107",),
+                           lambda m=mt: efs.describe_mount_target_security_groups(
+                               MountTargetId=m["MountTargetId"]), resource=mt["MountTargetId"])
+        mount_targets.append(MountTarget(
+            mount_target_id=mt["MountTargetId"], subnet_id=mt.get("SubnetId", ""),
+            availability_zone=mt.get("AvailabilityZoneName"),
+            security_groups=tuple((sgs or {}).get("SecurityGroups", []))))
+
+    aps = ledger.guard("efs", region, "DescribeAccessPoints", ("F104", "F108"), lambda: (
+        paginate(efs, "describe_access_points", "AccessPoints", FileSystemId=fs_id)),
+        resource=fs_id) or []
+
+    policy, status = None, "unknown"
+    try:
+        pol = ledger.guard("efs", region, "DescribeFileSystemPolicy", ("F109", "I210"),
+                           lambda: efs.describe_file_system_policy(FileSystemId=fs_id),
+                           resource=fs_id, expected=("PolicyNotFound",))
+        if pol is not None:
+            policy, status = pol.get("Policy"), "present"
+    except ClientError:
+        status = "none"
+
+    fs = FileSystem(
+        file_system_id=fs_id, arn=d.get("FileSystemArn", ""), region=region,
+        encrypted=bool(d.get("Encrypted", False)), kms_key_id=d.get("KmsKeyId"),
+        policy=policy, policy_status=status, mount_targets=tuple(mount_targets),
+        name=d.get("Name"))
+    access_points = [AccessPoint(access_point_id=a["AccessPointId"], arn=a.get("AccessPointArn", ""),
+                                 file_system_id=fs_id, region=region,
+                                 root_path=(a.get("RootDirectory") or {}).get("Path"))
+                     for a in aps]
+    return fs, access_points, False

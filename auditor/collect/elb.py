@@ -1,0 +1,88 @@
+"""Load balancers that services reference: ELBv2 target groups, their ALB/NLB, listeners,
+and Classic Load Balancers."""
+
+from __future__ import annotations
+
+from auditor.collect.base import CallLedger, Clients, chunks, paginate
+from auditor.model import Listener, LoadBalancer, TargetGroup
+
+ACTIONS = (
+    "elasticloadbalancing:DescribeTargetGroups",
+    "elasticloadbalancing:DescribeLoadBalancers",
+    "elasticloadbalancing:DescribeListeners",
+)
+AFFECTS = ("B", "I", "N")
+
+
+def get_target_groups(clients: Clients, ledger: CallLedger, region: str,
+                      arns: list[str]) -> list[dict]:
+    elb = clients("elbv2", region)
+    out: list[dict] = []
+    for batch in chunks(sorted(arns), 20):
+        resp = ledger.guard("elbv2", region, "DescribeTargetGroups", AFFECTS,
+                            lambda b=batch: elb.describe_target_groups(TargetGroupArns=b))
+        out.extend((resp or {}).get("TargetGroups", []))
+    return out
+
+
+def get_load_balancers(clients: Clients, ledger: CallLedger, region: str,
+                       arns: list[str]) -> list[dict]:
+    elb = clients("elbv2", region)
+    out: list[dict] = []
+    for batch in chunks(sorted(arns), 20):
+        resp = ledger.guard("elbv2", region, "DescribeLoadBalancers", AFFECTS,
+                            lambda b=batch: elb.describe_load_balancers(LoadBalancerArns=b))
+        out.extend((resp or {}).get("LoadBalancers", []))
+    return out
+
+
+def get_listeners(clients: Clients, ledger: CallLedger, region: str, lb_arn: str) -> list[dict]:
+    elb = clients("elbv2", region)
+    return ledger.guard("elbv2", region, "DescribeListeners", ("B106",), lambda: paginate(
+        elb, "describe_listeners", "Listeners", LoadBalancerArn=lb_arn), resource=lb_arn) or []
+
+
+def get_classic(clients: Clients, ledger: CallLedger, region: str,
+                names: list[str]) -> list[dict]:
+    elb = clients("elb", region)
+    out: list[dict] = []
+    for batch in chunks(sorted(names), 20):
+        resp = ledger.guard("elb", region, "DescribeLoadBalancers", ("B101", "B105"),
+                            lambda b=batch: elb.describe_load_balancers(LoadBalancerNames=b))
+        out.extend((resp or {}).get("LoadBalancerDescriptions", []))
+    return out
+
+
+def transform_target_group(d: dict, region: str) -> TargetGroup:
+    return TargetGroup(arn=d["TargetGroupArn"], name=d.get("TargetGroupName", ""), region=region,
+                       target_type=d.get("TargetType", "instance"), protocol=d.get("Protocol"),
+                       port=d.get("Port"), vpc_id=d.get("VpcId"),
+                       load_balancer_arns=tuple(d.get("LoadBalancerArns", [])))
+
+
+def transform_load_balancer(d: dict, region: str, listeners: list[dict]) -> LoadBalancer:
+    return LoadBalancer(
+        arn=d["LoadBalancerArn"], name=d.get("LoadBalancerName", ""), region=region,
+        type=d.get("Type", "application"), scheme=d.get("Scheme", "internal"),
+        vpc_id=d.get("VpcId"), dns_name=d.get("DNSName"),
+        security_groups=tuple(d.get("SecurityGroups", [])),
+        listeners=tuple(Listener(arn=x["ListenerArn"], port=x.get("Port"),
+                                 protocol=x.get("Protocol"),
+                                 default_actions=tuple(x.get("DefaultActions", [])))
+                        for x in listeners),
+    )
+
+
+def transform_classic(d: dict, region: str, account_id: str) -> LoadBalancer:
+    name = d["LoadBalancerName"]
+    # Classic load balancers have no ARN in the API; this is the ARN IAM uses for them.
+    arn = f"arn:aws:elasticloadbalancing:{region}:{account_id}:loadbalancer/{name}"
+    return LoadBalancer(
+        arn=arn, name=name, region=region, type="classic", scheme=d.get("Scheme", "internal"),
+        vpc_id=d.get("VPCId"), dns_name=d.get("DNSName"),
+        security_groups=tuple(d.get("SecurityGroups", [])),
+        listeners=tuple(Listener(arn=f"{arn}/listener/{x['Listener'].get('LoadBalancerPort')}",
+                                 port=x["Listener"].get("LoadBalancerPort"),
+                                 protocol=x["Listener"].get("Protocol"))
+                        for x in d.get("ListenerDescriptions", [])),
+    )

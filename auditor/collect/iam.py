@@ -1,0 +1,125 @@
+"""IAM, once per account, through GetAccountAuthorizationDetails (never one call per role)."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from typing import Any
+
+from auditor.collect.base import CallLedger, Clients
+from auditor.model import Group, InlinePolicy, InstanceProfile, ManagedPolicy, Role, User
+
+ACTIONS = ("iam:GetAccountAuthorizationDetails",)
+AFFECTS = ("I",)
+
+
+def get_authorization_details(clients: Clients, ledger: CallLedger) -> dict[str, list] | None:
+    iam = clients("iam", "us-east-1")
+    out: dict[str, list] = {"RoleDetailList": [], "UserDetailList": [], "GroupDetailList": [],
+                            "Policies": []}
+
+    def fetch() -> dict[str, list]:
+        for page in iam.get_paginator("get_account_authorization_details").paginate(
+            Filter=["Role", "User", "Group", "LocalManagedPolicy", "AWSManagedPolicy"],
+            PaginationConfig={"PageSize": 1000},
+        ):
+            for key in out:
+                out[key].extend(page.get(key, []))
+        return out
+
+    return ledger.guard("iam", "global", "GetAccountAuthorizationDetails", AFFECTS, fetch)
+
+
+def _document(doc: Any) -> Any:
+    """Documents normally arrive decoded; accept the URL-encoded string form too."""
+    if isinstance(doc, str):
+        text = urllib.parse.unquote(doc) if doc.lstrip().startswith("%7B") else doc
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            return doc  # kept as is; the policy parser reports it
+    return doc
+
+
+def _inline(items: list[dict]) -> tuple[InlinePolicy, ...]:
+    return tuple(InlinePolicy(p["PolicyName"], _document(p.get("PolicyDocument")))
+                 for p in items or [])
+
+
+def transform_role(d: dict) -> Role:
+    return Role(
+        arn=d["Arn"],
+        name=d["RoleName"],
+        path=d.get("Path", "/"),
+        trust_policy=_document(d.get("AssumeRolePolicyDocument")),
+        inline_policies=_inline(d.get("RolePolicyList")),
+        attached_policy_arns=tuple(p["PolicyArn"] for p in d.get("AttachedManagedPolicies", [])),
+        permissions_boundary_arn=(d.get("PermissionsBoundary") or {}).get(
+            "PermissionsBoundaryArn"),
+        instance_profile_arns=tuple(p["Arn"] for p in d.get("InstanceProfileList", [])),
+        tags={t["Key"]: t.get("Value", "") for t in d.get("Tags", [])},
+    )
+
+
+def transform_user(d: dict) -> User:
+    return User(
+        arn=d["Arn"],
+        name=d["UserName"],
+        inline_policies=_inline(d.get("UserPolicyList")),
+        attached_policy_arns=tuple(p["PolicyArn"] for p in d.get("AttachedManagedPolicies", [])),
+        group_names=tuple(d.get("GroupList", [])),
+        permissions_boundary_arn=(d.get("PermissionsBoundary") or {}).get(
+            "PermissionsBoundaryArn"),
+    )
+
+
+def transform_group(d: dict) -> Group:
+    return Group(
+        arn=d["Arn"],
+        name=d["GroupName"],
+        inline_policies=_inline(d.get("GroupPolicyList")),
+        attached_policy_arns=tuple(p["PolicyArn"] for p in d.get("AttachedManagedPolicies", [])),
+    )
+
+
+def transform_policy(d: dict) -> ManagedPolicy:
+    default = d.get("DefaultVersionId")
+    doc = None
+    for v in d.get("PolicyVersionList", []):
+        if v.get("IsDefaultVersion") or (default and v.get("VersionId") == default):
+            doc = _document(v.get("Document"))
+            default = default or v.get("VersionId")
+            break
+    arn = d["Arn"]
+    return ManagedPolicy(arn=arn, name=d.get("PolicyName") or arn.rsplit("/", 1)[-1],
+                         default_version_id=default, document=doc)
+
+
+def transform_instance_profiles(roles: list[dict]) -> list[InstanceProfile]:
+    profiles: dict[str, InstanceProfile] = {}
+    for r in roles:
+        for p in r.get("InstanceProfileList", []):
+            profiles[p["Arn"]] = InstanceProfile(
+                arn=p["Arn"], name=p["InstanceProfileName"],
+                role_arns=tuple(x["Arn"] for x in p.get("Roles", [])))
+    return list(profiles.values())
+
+
+def transform(details: dict[str, list]) -> dict[str, list]:
+    roles = details["RoleDetailList"]
+    used: set[str] = set()
+    for d in roles + details["UserDetailList"] + details["GroupDetailList"]:
+        used.update(p["PolicyArn"] for p in d.get("AttachedManagedPolicies", []))
+        if d.get("PermissionsBoundary"):
+            used.add(d["PermissionsBoundary"]["PermissionsBoundaryArn"])
+    # Keep only managed policies that something uses: AWS has >1,000 it would otherwise ship.
+    return {
+        "roles": [transform_role(d) for d in roles],
+        "users": [transform_user(d) for d in details["UserDetailList"]],
+        "groups": [transform_group(d) for d in details["GroupDetailList"]],
+        "managed_policies": [transform_policy(p) for p in details["Policies"]
+                             if p["Arn"] in used],
+        "instance_profiles": transform_instance_profiles(roles),
+    }
+
+

@@ -1,0 +1,143 @@
+"""The Inventory: everything collected from one account, and its snapshot file."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zlib
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from auditor.fsutil import atomic_write_bytes
+from auditor.model.aws import (
+    AccessPoint,
+    Ec2Instance,
+    FileSystem,
+    Group,
+    InstanceProfile,
+    LoadBalancer,
+    ManagedPolicy,
+    Role,
+    SecurityGroup,
+    Subnet,
+    TargetGroup,
+    User,
+    Utilisation,
+)
+from auditor.model.ecs import Cluster, ContainerInstance, Service, Task, TaskDefinition
+from auditor.model.serde import SnapshotError, from_jsonable, to_jsonable
+
+SNAPSHOT_SCHEMA = "ecs-auditor/snapshot/1"
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A call that was denied or failed: what it was and what it keeps us from checking."""
+
+    service: str
+    region: str
+    operation: str
+    error: str
+    affects: tuple[str, ...] = ()
+    resource: str | None = None
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Inventory:
+    account_id: str
+    regions: tuple[str, ...] = ()
+    collected_at: str = ""
+    tool_version: str = ""
+    call_counts: dict[str, int] = field(default_factory=dict)
+    gaps: tuple[Gap, ...] = ()
+    clusters: tuple[Cluster, ...] = ()
+    services: tuple[Service, ...] = ()
+    task_definitions: tuple[TaskDefinition, ...] = ()
+    container_instances: tuple[ContainerInstance, ...] = ()
+    tasks: tuple[Task, ...] = ()
+    ec2_instances: tuple[Ec2Instance, ...] = ()
+    roles: tuple[Role, ...] = ()
+    users: tuple[User, ...] = ()
+    groups: tuple[Group, ...] = ()
+    managed_policies: tuple[ManagedPolicy, ...] = ()
+    instance_profiles: tuple[InstanceProfile, ...] = ()
+    subnets: tuple[Subnet, ...] = ()
+    security_groups: tuple[SecurityGroup, ...] = ()
+    load_balancers: tuple[LoadBalancer, ...] = ()
+    target_groups: tuple[TargetGroup, ...] = ()
+    file_systems: tuple[FileSystem, ...] = ()
+    access_points: tuple[AccessPoint, ...] = ()
+    utilisation: tuple[Utilisation, ...] = ()
+
+    # Lookups by id, built once on demand (frozen dataclasses allow cached_property).
+    @cached_property
+    def index(self) -> InventoryIndex:
+        return InventoryIndex(self)
+
+
+class InventoryIndex:
+    def __init__(self, inv: Inventory) -> None:
+        self.cluster = {c.arn: c for c in inv.clusters}
+        self.service = {s.arn: s for s in inv.services}
+        self.task_definition = {t.arn: t for t in inv.task_definitions}
+        self.container_instance = {c.arn: c for c in inv.container_instances}
+        self.ec2_instance = {i.instance_id: i for i in inv.ec2_instances}
+        self.role = {r.arn: r for r in inv.roles}
+        self.group_by_name = {g.name: g for g in inv.groups}
+        self.managed_policy = {p.arn: p for p in inv.managed_policies}
+        self.instance_profile = {p.arn: p for p in inv.instance_profiles}
+        self.subnet = {s.subnet_id: s for s in inv.subnets}
+        self.security_group = {g.group_id: g for g in inv.security_groups}
+        self.load_balancer = {lb.arn: lb for lb in inv.load_balancers}
+        self.load_balancer_by_name = {(lb.region, lb.name): lb for lb in inv.load_balancers}
+        self.target_group = {t.arn: t for t in inv.target_groups}
+        self.file_system = {(f.region, f.file_system_id): f for f in inv.file_systems}
+        self.access_point = {(a.region, a.access_point_id): a for a in inv.access_points}
+        self.utilisation = {u.service_arn: u for u in inv.utilisation}
+        self.instances_by_cluster: dict[str, list[ContainerInstance]] = {}
+        for ci in inv.container_instances:
+            self.instances_by_cluster.setdefault(ci.cluster_arn, []).append(ci)
+
+
+def snapshot_dict(inv: Inventory) -> dict:
+    return {"schema": SNAPSHOT_SCHEMA, **to_jsonable(inv)}
+
+
+def save_snapshot(inv: Inventory, path: str | Path) -> Path:
+    """Write the snapshot as gzipped JSON, atomically (a reader never sees half a file)."""
+    raw = json.dumps(snapshot_dict(inv), sort_keys=True, separators=(",", ":")).encode()
+    # mtime=0 so an unchanged inventory gives a byte-identical file.
+    return atomic_write_bytes(Path(path), gzip.compress(raw, mtime=0))
+
+
+def load_snapshot(path: str | Path) -> Inventory:
+    """Read a snapshot; any problem is a SnapshotError with a one-line reason."""
+    p = Path(path)
+    try:
+        blob = p.read_bytes()
+    except FileNotFoundError:
+        raise SnapshotError(f"{p}: no such file") from None
+    except OSError as e:
+        raise SnapshotError(f"{p}: cannot read ({e.strerror})") from None
+    try:
+        text = gzip.decompress(blob) if blob[:2] == b"\x1f\x8b" else blob
+        data = json.loads(text)
+    except (OSError, EOFError, zlib.error):
+        raise SnapshotError(f"{p}: truncated or corrupt gzip file") from None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise SnapshotError(f"{p}: not a snapshot (not JSON)") from None
+    return inventory_from_dict(data, str(p))
+
+
+def inventory_from_dict(data: object, where: str = "snapshot") -> Inventory:
+    if not isinstance(data, dict) or "schema" not in data:
+        raise SnapshotError(f"{where}: not an ecs-auditor snapshot (no 'schema' field)")
+    schema = data["schema"]
+    if schema != SNAPSHOT_SCHEMA:
+        raise SnapshotError(
+            f"{where}: unsupported snapshot schema {schema!r:.60} (this tool reads {SNAPSHOT_SCHEMA})"
+        )
+    body = {k: v for k, v in data.items() if k != "schema"}
+    return from_jsonable(Inventory, body, "snapshot")
