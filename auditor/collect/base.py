@@ -76,7 +76,7 @@ class CallLedger:
 
     def attach(self, client: Any, region: str) -> Any:
         events = client.meta.events
-        events.register("before-call", self._on_call)
+        events.register("before-parameter-build", self._on_call)  # before any stub answers
         events.register("before-send", lambda **kw: self._on_send(region, **kw))
         return client
 

@@ -1,0 +1,68 @@
+"""Shared fixtures: one moto server with the demo account, collected once per test session."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from auditor.demo.server import FAKE_CREDS, moto_server
+from auditor.model import load_snapshot
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _hash_key() -> None:
+    # Keyed hashes need a key; never the developer's own one in tests.
+    os.environ.setdefault("ECS_AUDITOR_HASH_KEY", "test-key")
+
+
+def aws_env(endpoint: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_ACCESS_KEY_ID=FAKE_CREDS["aws_access_key_id"],
+               AWS_SECRET_ACCESS_KEY=FAKE_CREDS["aws_secret_access_key"],
+               AWS_DEFAULT_REGION="us-east-1", AWS_ENDPOINT_URL=endpoint,
+               AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null")
+    return env
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, timeout: int = 300):
+    return subprocess.run([sys.executable, "-m", "auditor", *args], capture_output=True,
+                          text=True, env=env, timeout=timeout, cwd=ROOT)
+
+
+@pytest.fixture(scope="session")
+def demo_server():
+    """A moto server on loopback with the demo account seeded; yields (endpoint, seeded)."""
+    from auditor.demo.workloads import seed_demo
+
+    with moto_server() as endpoint:
+        yield endpoint, seed_demo(endpoint)
+
+
+@pytest.fixture(scope="session")
+def demo_snapshot(demo_server, tmp_path_factory):
+    """The demo account collected by the real CLI over HTTP: (path, inventory, seeded)."""
+    endpoint, seeded = demo_server
+    path = tmp_path_factory.mktemp("snap") / "snapshot.json.gz"
+    proc = run_cli("collect", "--endpoint-url", endpoint, "--regions", "us-east-1",
+                   "--output", str(path), env=aws_env(endpoint))
+    assert proc.returncode == 0, proc.stderr
+    return path, load_snapshot(path), seeded
+
+
+@pytest.fixture(autouse=True)
+def _aws_isolation(monkeypatch):
+    # No test may reach a real account: fake credentials and no profile files.
+    for k in list(os.environ):
+        if k.startswith("AWS_") and k not in ("AWS_ENDPOINT_URL",):
+            monkeypatch.delenv(k, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/dev/null")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
