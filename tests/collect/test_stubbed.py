@@ -102,7 +102,8 @@ def test_target_groups_are_described_twenty_at_a_time(stubbed):
     s = stub("elbv2")
     for lo in (0, 20, 40):
         s.add_response("describe_target_groups", {"TargetGroups": [
-            {"TargetGroupArn": a, "TargetGroupName": "t", "TargetType": "ip"} for a in sorted(arns)[lo:lo + 20]]},
+            {"TargetGroupArn": a, "TargetGroupName": "t", "TargetType": "ip"}
+            for a in sorted(arns)[lo:lo + 20]]},
             {"TargetGroupArns": sorted(arns)[lo:lo + 20]})
     assert len(elb.get_target_groups(clients, ledger, REGION, arns)) == 45
     assert ledger.calls["elbv2:DescribeTargetGroups"] == 3

