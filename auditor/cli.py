@@ -121,7 +121,60 @@ def cmd_permissions(args: argparse.Namespace) -> int:
     return 0
 
 
+def _model(snapshot: str):
+    from auditor.graph import AccessModel
+    from auditor.model import load_snapshot
+
+    return AccessModel(load_snapshot(snapshot))
+
+
+def cmd_who_can(args: argparse.Namespace) -> int:
+    from auditor.iam.catalogue import catalogue
+
+    if ":" not in args.action:
+        raise UsageError(f"ACTION must look like service:Action, got {args.action!r}")
+    if args.action.lower() not in catalogue():
+        raise UsageError(f"unknown action {args.action!r}; did you mean "
+                         f"{', '.join(catalogue().nearest(args.action)) or 'nothing close'}?")
+    result = _model(args.snapshot).who_can(args.action, args.resource)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(f"Who can {result['action']} on {result['resource']}:")
+    if not result["principals"]:
+        print("  nobody in this snapshot")
+    for p in result["principals"]:
+        via = f" (through {p['via_role']}, escalating via ECS)" if p.get("path") else ""
+        print(f"  {p['arn']}  [{p['decision']}]{via}")
+        for step in p.get("path", []):
+            print(f"      step: {step['action']} on {step['resource']}")
+        for w in p["workloads"]:
+            print(f"      carried by {w['arn']} as {w['via']}")
+    return 0
+
+
+def cmd_what_can(args: argparse.Namespace) -> int:
+    try:
+        result = _model(args.snapshot).what_can(args.arn, args.action)
+    except KeyError as e:
+        raise UsageError(str(e).strip("'\"")) from None
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(f"What {result['arn']} can do:")
+    for p in result["principals"]:
+        print(f"  through {p['role_arn']} ({p['via']}): {p['reason']}")
+    if not result["principals"]:
+        print("  it holds no IAM role")
+    for row in result["permissions"]:
+        print(f"    {row['action']:<50} {row['resource']}  [{row['decision']}]"
+              f"  via {row['via_role'].rsplit('/', 1)[-1]}")
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "who-can": cmd_who_can,
+    "what-can": cmd_what_can,
     "collect": cmd_collect,
     "permissions": cmd_permissions,
 }

@@ -1,0 +1,202 @@
+"""Who can do what: principals, the workloads that carry them, and the questions users ask."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from auditor.graph.escalation import ECS_TASKS, EscalationPath, find_paths
+from auditor.graph.needs import Need, execution_needs
+from auditor.graph.workloads import Workload, select_workloads
+from auditor.iam import DENIED, Classification, build_principals, classify
+from auditor.iam.catalogue import action_matches, catalogue
+from auditor.iam.principals import Principal
+from auditor.iam.trust import Trustee, trustees
+from auditor.model import Inventory
+
+
+class AccessModel:
+    def __init__(self, inv: Inventory) -> None:
+        self.inv = inv
+        self.principals: dict[str, Principal] = build_principals(inv)
+        self.workloads: dict[str, Workload] = select_workloads(inv)
+        self._classes: dict[str, Classification] = {}
+
+    # --- per role --------------------------------------------------------------------------
+    def classification(self, arn: str) -> Classification:
+        if arn not in self._classes:
+            self._classes[arn] = classify(self.principals[arn])
+        return self._classes[arn]
+
+    def is_admin(self, arn: str) -> bool:
+        return arn in self.principals and bool(self.classification(arn).admin)
+
+    @cached_property
+    def trust(self) -> dict[str, tuple[list[Trustee], str | None]]:
+        return {r.arn: trustees(r.trust_policy, f"role {r.name} trust policy")
+                for r in self.inv.roles}
+
+    def trusts(self, role_arn: str, service: str) -> bool:
+        items, _ = self.trust.get(role_arn, ([], None))
+        return any((t.kind == "service" and t.value == service) or t.kind == "any" for t in items)
+
+    @cached_property
+    def role_usage(self) -> dict[str, dict[str, list[Workload]]]:
+        """role -> kind (task / execution / instance) -> workloads that hold it that way."""
+        out: dict[str, dict[str, list[Workload]]] = {}
+        for w in self.workloads.values():
+            td = w.task_definition
+            if td.task_role_arn:
+                out.setdefault(td.task_role_arn, {}).setdefault("task", []).append(w)
+            if td.execution_role_arn:
+                out.setdefault(td.execution_role_arn, {}).setdefault("execution", []).append(w)
+            for reach in w.imds:
+                out.setdefault(reach.role_arn, {}).setdefault("instance", []).append(w)
+        for ci in self.inv.container_instances:
+            inst = self.inv.index.ec2_instance.get(ci.ec2_instance_id or "")
+            profile = self.inv.index.instance_profile.get(inst.instance_profile_arn or "") \
+                if inst else None
+            for role_arn in profile.role_arns if profile else ():
+                out.setdefault(role_arn, {}).setdefault("instance", [])
+        return out
+
+    # --- per workload ------------------------------------------------------------------------
+    def identities(self, w: Workload) -> list[dict]:
+        """The roles whose permissions the containers hold, each with how and why."""
+        td = w.task_definition
+        out = []
+        if td.task_role_arn:
+            out.append({"role_arn": td.task_role_arn, "via": "task-role",
+                        "reason": "the task role set in the task definition"})
+        for reach in w.reachable_instance_roles:
+            why = reach.reason if td.task_role_arn else \
+                f"no task role: the SDK falls back to the instance profile ({reach.reason})"
+            out.append({"role_arn": reach.role_arn, "via": "instance-role", "reason": why,
+                        "instances": list(reach.instances)})
+        return out
+
+    def workload_for(self, arn: str) -> Workload | None:
+        if arn in self.workloads:
+            return self.workloads[arn]
+        for w in self.workloads.values():
+            if any(s.arn == arn for s in w.services):
+                return w
+        return None
+
+    def execution_needs(self, td_arn: str) -> dict:
+        w = self.workloads.get(td_arn)
+        td = w.task_definition if w else self.inv.index.task_definition[td_arn]
+        needs = execution_needs(td, self.inv.account_id)
+        role = self.principals.get(td.execution_role_arn or "")
+        missing = []
+        for n in needs:
+            if role is None or role.decide(n.action, n.resource).decision == DENIED:
+                missing.append(n)
+        return {"execution_role": td.execution_role_arn, "needs": needs, "missing": missing}
+
+    def needs_of_role(self, role_arn: str) -> list[Need]:
+        out: dict[tuple[str, str], Need] = {}
+        for w in self.role_usage.get(role_arn, {}).get("execution", []):
+            for n in execution_needs(w.task_definition, self.inv.account_id):
+                out.setdefault(n.pair(), n)
+        return list(out.values())
+
+    # --- questions ---------------------------------------------------------------------------
+    def permissions(self, role_arn: str, action_filter: str | None = None) -> list[dict]:
+        """(action, resource, decision) rows for a role, actions expanded and lower-case."""
+        p = self.principals.get(role_arn)
+        if p is None:
+            return []
+        rows = []
+        for action, g in sorted(p.grants.items()):
+            if action_filter and not action_matches(action_filter, action):
+                continue
+            resources: list[str] = []
+            for i in g.statements:
+                st = p.statements[i]
+                resources += [f"NOT {r}" for r in st.not_resources] \
+                    if st.not_resources is not None else list(st.resources)
+            for r in dict.fromkeys(resources):
+                rows.append({"action": action, "resource": r,
+                             "decision": "conditional" if g.conditional else "allowed",
+                             "via_role": role_arn})
+        return rows
+
+    def what_can(self, arn: str, action_filter: str | None = None) -> dict:
+        if arn in self.principals:
+            return {"arn": arn, "principals": [{"role_arn": arn, "via": "self",
+                                                "reason": "the role itself"}],
+                    "permissions": self.permissions(arn, action_filter)}
+        w = self.workload_for(arn)
+        if w is None:
+            raise KeyError(f"{arn} is not a task definition, service or IAM principal in the snapshot")
+        ids = self.identities(w)
+        perms = [row for i in ids for row in self.permissions(i["role_arn"], action_filter)]
+        return {"arn": arn, "principals": ids, "permissions": perms}
+
+    def who_can(self, action: str, resource: str = "*") -> dict:
+        act = action.lower()
+        known = act in catalogue()
+        principals = []
+        for arn, p in sorted(self.principals.items()):
+            if known and act not in p.grants:
+                continue  # fast path: the grants table already says no
+            v = p.decide(act, resource)
+            if v.decision == DENIED:
+                continue
+            principals.append({"arn": arn, "decision": v.decision,
+                               "workloads": self._carriers(arn), "path": []})
+        direct = {x["arn"] for x in principals}
+        for path in self.escalation_paths:
+            if path.target_role in direct and path.principal not in direct:
+                target = self.principals[path.target_role]
+                if target.decide(act, resource).decision != DENIED:
+                    principals.append({"arn": path.principal, "decision": "conditional",
+                                       "workloads": self._carriers(path.principal),
+                                       "path": path.to_dict()["steps"],
+                                       "via_role": path.target_role})
+                    direct.add(path.principal)
+        return {"action": act, "resource": resource, "principals": principals}
+
+    def _carriers(self, role_arn: str) -> list[dict]:
+        out = []
+        usage = self.role_usage.get(role_arn, {})
+        for w in usage.get("task", []):
+            out.append({"arn": w.arn, "via": "task-role"})
+            out += [{"arn": s.arn, "via": "task-role"} for s in w.services]
+        for w in usage.get("instance", []):
+            out.append({"arn": w.arn, "via": "instance-role"})
+            out += [{"arn": s.arn, "via": "instance-role"} for s in w.services]
+        return out
+
+    @cached_property
+    def escalation_paths(self) -> list[EscalationPath]:
+        ecs_roles = [self.principals[r.arn] for r in self.inv.roles
+                     if r.arn in self.principals and self.trusts(r.arn, ECS_TASKS)]
+        td_roles: dict[str, list[str]] = {}
+        for td in self.inv.task_definitions:
+            if td.task_role_arn:
+                td_roles.setdefault(td.task_role_arn, []).append(td.arn)
+        exec_services = []
+        for s in self.inv.services:
+            td = self.inv.index.task_definition.get(s.task_definition_arn)
+            if s.enable_execute_command and td and td.task_role_arn:
+                exec_services.append((s.arn, s.cluster_arn, td.task_role_arn))
+        out = []
+        for p in self.principals.values():
+            out += find_paths(p, ecs_roles, td_roles, exec_services, self.is_admin)
+        return out
+
+    def exec_principals(self, service_arn: str) -> list[dict]:
+        s = self.inv.index.service[service_arn]
+        out = []
+        for arn, p in sorted(self.principals.items()):
+            if "ecs:executecommand" not in p.grants:
+                continue
+            v = p.decide("ecs:ExecuteCommand", s.cluster_arn)
+            if v.decision != DENIED:
+                out.append({"arn": arn, "decision": v.decision})
+        return out
+
+
+def catalogue_version() -> str:
+    return catalogue().version

@@ -1,0 +1,87 @@
+"""ECS escalation paths and their near-misses."""
+
+from __future__ import annotations
+
+from auditor.graph import AccessModel, Edge, build_graph
+from tests.graph.builders import allow, inventory, role, service, task_def, user
+
+STRONG = role("strong", allow("secretsmanager:*"), allow("s3:*"))
+WEAK = role("weak", allow("s3:GetObject", "arn:aws:s3:::b/*"))
+
+
+def paths(*principals, tds=(), services=()):
+    m = AccessModel(inventory(roles=[STRONG, WEAK, *[p for p in principals if ":role/" in p.arn]],
+                              users=[p for p in principals if ":user/" in p.arn],
+                              tds=tds, services=services))
+    return m, [(p.principal.rsplit("/", 1)[-1], p.target_role.rsplit("/", 1)[-1], p.kind)
+               for p in m.escalation_paths]
+
+
+def test_pass_role_with_register_and_run_task():
+    dev = user("dev", allow(["iam:PassRole", "ecs:RegisterTaskDefinition", "ecs:RunTask"]))
+    m, found = paths(dev)
+    assert ("dev", "strong", "new-task-definition") in found
+    path = next(p for p in m.escalation_paths if p.target_role == STRONG.arn)
+    assert [s["action"] for s in path.steps] == ["iam:PassRole", "ecs:RegisterTaskDefinition",
+                                                 "ecs:RunTask"]
+    assert any(a.startswith("secretsmanager:") for a in path.sample_gains)
+    g = build_graph(m)
+    assert g.has_edge(dev.arn, STRONG.arn, key=str(Edge.CAN_ESCALATE))
+
+
+def test_run_task_without_pass_role_is_no_path():
+    dev = user("dev", allow(["ecs:RegisterTaskDefinition", "ecs:RunTask"]))
+    assert paths(dev)[1] == []
+
+
+def test_pass_role_limited_to_another_service_is_no_path():
+    dev = user("dev", allow(["ecs:RegisterTaskDefinition", "ecs:RunTask"]),
+               allow("iam:PassRole", Condition={"StringEquals": {
+                   "iam:PassedToService": "lambda.amazonaws.com"}}))
+    assert paths(dev)[1] == []
+    ok = user("ok", allow(["ecs:RegisterTaskDefinition", "ecs:RunTask"]),
+              allow("iam:PassRole", Condition={"StringEquals": {
+                  "iam:PassedToService": "ecs-tasks.amazonaws.com"}}))
+    assert ("ok", "strong", "new-task-definition") in paths(ok)[1]
+
+
+def test_pass_role_scoped_to_other_roles_is_no_path():
+    dev = user("dev", allow(["ecs:RegisterTaskDefinition", "ecs:RunTask"]),
+               allow("iam:PassRole", "arn:aws:iam::111122223333:role/weak"))
+    # Only the role it may pass is a target (weak still adds s3:GetObject, so it is reported).
+    assert {t for _, t, _ in paths(dev)[1]} == {"weak"}
+
+
+def test_target_role_weaker_than_the_principal_is_not_reported():
+    # The principal can already do everything WEAK can.
+    dev = user("dev", allow(["iam:PassRole", "ecs:RegisterTaskDefinition", "ecs:RunTask",
+                             "s3:*"]))
+    assert ("dev", "weak", "new-task-definition") not in paths(dev)[1]
+
+
+def test_task_role_override_with_existing_task_definition():
+    dev = user("dev", allow(["iam:PassRole", "ecs:RunTask"]))
+    assert ("dev", "strong", "task-role-override") in paths(dev)[1]
+
+
+def test_update_service_to_an_existing_task_definition_that_uses_the_role():
+    td = task_def("batch", task_role=STRONG)
+    dev = user("dev", allow(["iam:PassRole", "ecs:UpdateService"]))
+    assert ("dev", "strong", "existing-task-definition") in paths(dev, tds=[td])[1]
+    assert paths(dev)[1] == []  # no task definition uses it: nothing to update to
+
+
+def test_execute_command_into_a_service_running_a_stronger_role():
+    td = task_def("admin", task_role=STRONG)
+    svc = service("admin", td, enable_execute_command=True)
+    dev = user("dev", allow("ecs:ExecuteCommand"))
+    m, found = paths(dev, tds=[td], services=[svc])
+    assert ("dev", "strong", "execute-command") in found
+    assert m.exec_principals(svc.arn) == [{"arn": dev.arn, "decision": "allowed"}]
+    off = service("admin", td, enable_execute_command=False)
+    assert paths(dev, tds=[td], services=[off])[1] == []
+
+
+def test_admin_principal_has_no_escalation_to_report():
+    admin = user("root-ish", allow("*"))
+    assert paths(admin)[1] == []
