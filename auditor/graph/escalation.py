@@ -56,16 +56,16 @@ def find_paths(p: Principal, ecs_roles: list[Principal], td_roles: dict[str, lis
     if not ((can_pass and launchers) or can_exec):
         return []
     out: list[EscalationPath] = []
+    cache: dict[str, list[str]] = {}
     for role in ecs_roles:
         if role.arn == p.arn:
             continue
-        extra: list[str] | None = None
 
-        def worth() -> list[str]:
-            nonlocal extra
-            if extra is None:
-                extra = gains(p, role)
-            return extra
+        def worth(role: Principal = role) -> list[str]:
+            # Computed only when a path exists: set difference on large grant tables.
+            if role.arn not in cache:
+                cache[role.arn] = gains(p, role)
+            return cache[role.arn]
 
         pass_step = _step(p, "iam:PassRole", role.arn, PASS_CONTEXT) if can_pass else None
         if pass_step and launchers:
