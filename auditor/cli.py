@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from auditor import __version__
 
@@ -172,7 +173,87 @@ def cmd_what_can(args: argparse.Namespace) -> int:
     return 0
 
 
+def _baseline(path: str | None) -> list[str] | None:
+    if not path:
+        return None
+    from auditor.diff import load_findings
+
+    return [f["fingerprint"] for f in load_findings(path)]
+
+
+def run_audit(inv, args: argparse.Namespace, snapshot_writer=None) -> int:
+    from auditor.audit import audit
+    from auditor.mutelist import MutelistError
+    from auditor.report import parse_formats, write_outputs
+
+    try:
+        formats = parse_formats(args.format)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    try:
+        result = audit(inv, mutelist=args.mutelist, pricing=args.pricing,
+                       baseline=_baseline(args.baseline))
+    except MutelistError as e:
+        raise UsageError(str(e)) from None
+    out = write_outputs(result, args.output, formats, snapshot_writer)
+    if not args.quiet:
+        print_summary(result, out)
+    return 1 if result.fails(args.fail_on) else 0
+
+
+def print_summary(result, out) -> None:
+    s = result.summary()
+    sev = ", ".join(f"{n} {k}" for k, n in s["by_severity"].items() if n)
+    muted = f", {s['muted']} muted" if s["muted"] else ""
+    print(f"{s['total']} findings ({sev or 'none'}){muted}; {len(result.coverage)} coverage gaps.")
+    for f in [f for f in result.findings if not f.muted][:5]:
+        print(f"  [{f.severity}] {f.rule_id} {f.message}")
+    written = sorted(p.name for p in Path(out).iterdir())
+    print(f"Output in {out}/ ({', '.join(written)})")
+    if (Path(out) / "report.html").exists():
+        print(f"Report: {Path(out).resolve() / 'report.html'}")
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from auditor.model import load_snapshot
+
+    return run_audit(load_snapshot(args.snapshot), args)
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    from auditor.collect import collect
+    from auditor.model import save_snapshot
+    from auditor.progress import Progress
+
+    progress = Progress(enabled=not args.quiet and sys.stderr.isatty())
+    progress.say("collecting")
+    inv = collect(collect_options(args))
+    progress.say(f"collected {len(inv.services)} services, {len(inv.roles)} roles; auditing")
+    code = run_audit(inv, args, lambda folder: save_snapshot(inv, folder / "snapshot.json.gz"))
+    progress.done()
+    return code
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    from auditor.rules.catalogue import catalogue_json, catalogue_text
+
+    print(json.dumps(catalogue_json(), indent=2) if args.json else catalogue_text())
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from auditor.diff import diff, format_diff
+
+    result = diff(args.old, args.new)
+    print(json.dumps(result, indent=2) if args.json else format_diff(result))
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "audit": cmd_audit,
+    "scan": cmd_scan,
+    "rules": cmd_rules,
+    "diff": cmd_diff,
     "who-can": cmd_who_can,
     "what-can": cmd_what_can,
     "collect": cmd_collect,
@@ -182,17 +263,27 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     from auditor.collect import CollectError
+    from auditor.diff import DiffError
     from auditor.model import SnapshotError
 
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
-    except (UsageError, SnapshotError, CollectError) as e:
+    except (UsageError, SnapshotError, CollectError, DiffError) as e:
         print(f"ecs-auditor: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("ecs-auditor: interrupted; nothing was overwritten", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. piped into `head`
+        sys.stderr.close()
+        return 0
+    except Exception as e:  # a bug: exit 3, so CI never mistakes it for findings (exit 1)
+        if os.environ.get("ECS_AUDITOR_DEBUG"):
+            raise
+        print(f"ecs-auditor: internal error: {type(e).__name__}: {str(e)[:200]} "
+              "(set ECS_AUDITOR_DEBUG=1 for the traceback)", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ DIGEST = "@sha256:" + "ab" * 32
 
 # Values planted in the demo so tests can prove they never reach an output file.
 PLANTED_SECRETS = (
-    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY",   # looks like an AWS secret access key
+    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",    # looks like an AWS secret access key
     "AKIAIOSFODNN7EXAMPLE",                         # looks like an AWS access key id
     "Sup3r-S3cret-Passw0rd!",                       # a database password
 )

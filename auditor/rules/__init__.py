@@ -1,0 +1,1 @@
+"""The rule catalogue: one module per concern; each rule registered with its documentation."""

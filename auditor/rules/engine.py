@@ -1,0 +1,207 @@
+"""The rule registry, findings, context escalation and coverage.
+
+A rule is a plain function registered with its code, name, category and default severity.
+Its docstring is its user documentation (What it does / Why is this bad / Example /
+Remediation / References); the catalogue is generated from it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+CATEGORIES = ("iam", "launch-type", "load-balancer", "efs", "container", "network", "cost")
+SECTIONS = ("What it does", "Why is this bad", "Example", "Remediation", "References")
+PREFIX_CATEGORY = {"I": "iam", "L": "launch-type", "B": "load-balancer", "F": "efs",
+                   "C": "container", "N": "network", "K": "cost"}
+
+
+def raise_severity(sev: str) -> str:
+    return SEVERITIES[max(0, SEVERITIES.index(sev) - 1)]
+
+
+def lower_severity(sev: str) -> str:
+    return SEVERITIES[min(len(SEVERITIES) - 1, SEVERITIES.index(sev) + 1)]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """What a rule reports about one resource; the engine makes it a Finding."""
+
+    resource_arn: str
+    resource_type: str
+    message: str
+    region: str = "global"
+    evidence: dict[str, Any] = field(default_factory=dict)
+    related_arns: tuple[str, ...] = ()
+    severity: str | None = None  # when not the rule's default (a conditional allow, PTRACE...)
+    key: str = ""  # what tells two hits on one resource apart (a container, a variable...)
+    exposure_of: tuple[str, ...] = ()  # workloads whose internet exposure raises this finding
+
+
+@dataclass(frozen=True)
+class Finding:
+    fingerprint: str
+    rule_id: str
+    rule_name: str
+    category: str
+    severity: str
+    title: str
+    message: str
+    resource_type: str
+    resource_arn: str
+    region: str
+    account_id: str
+    related_arns: tuple[str, ...]
+    evidence: dict[str, Any]
+    remediation: str
+    references: tuple[str, ...]
+    muted: bool = False
+    mute_reason: str | None = None
+    new: bool | None = None  # set when compared with a baseline
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        d["related_arns"] = list(self.related_arns)
+        d["references"] = list(self.references)
+        if d["mute_reason"] is None:
+            d.pop("mute_reason")
+        if d["new"] is None:
+            d.pop("new")
+        return d
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    category: str
+    severity: str
+    title: str
+    check: Callable[[Any], Iterable[Hit]]
+    doc: dict[str, str]
+
+    @property
+    def remediation(self) -> str:
+        return self.doc["Remediation"]
+
+    @property
+    def references(self) -> tuple[str, ...]:
+        return tuple(re.findall(r"https?://\S+", self.doc["References"]))
+
+
+REGISTRY: dict[str, Rule] = {}
+
+
+def parse_doc(text: str | None) -> dict[str, str]:
+    sections: dict[str, str] = {}
+    current = None
+    for line in (text or "").strip().splitlines():
+        stripped = line.strip()
+        head = next((s for s in SECTIONS if stripped.startswith(s + ":")), None)
+        if head:
+            current = head
+            sections[head] = stripped[len(head) + 1:].strip()
+        elif current:
+            sections[current] = (sections[current] + "\n" + stripped).strip()
+    return sections
+
+
+def rule(code: str, name: str, severity: str, title: str):
+    """Register a rule function under its code."""
+    category = PREFIX_CATEGORY[code[0]]
+    if severity not in SEVERITIES:
+        raise ValueError(f"{code}: unknown severity {severity}")
+
+    def wrap(fn: Callable[[Any], Iterable[Hit]]) -> Callable[[Any], Iterable[Hit]]:
+        if code in REGISTRY:
+            raise ValueError(f"rule {code} registered twice")
+        REGISTRY[code] = Rule(code, name, category, severity, title, fn, parse_doc(fn.__doc__))
+        return fn
+
+    return wrap
+
+
+def lookup(code_or_name: str) -> Rule | None:
+    load_rules()
+    if code_or_name.upper() in REGISTRY:
+        return REGISTRY[code_or_name.upper()]
+    return next((r for r in REGISTRY.values() if r.name == code_or_name), None)
+
+
+def load_rules() -> dict[str, Rule]:
+    # Importing the modules registers their rules.
+    from auditor.rules import container, efs, iam, iam_ecs, launch_type, load_balancer, network  # noqa: F401
+
+    try:
+        from auditor.advice import rules as _cost  # noqa: F401
+    except ImportError:  # the cost advisor is optional at import time
+        pass
+    return dict(sorted(REGISTRY.items()))
+
+
+def fingerprint(code: str, hit: Hit) -> str:
+    raw = json.dumps([code, hit.resource_arn, hit.key], separators=(",", ":"))
+    return hashlib.sha256(raw.encode()).hexdigest()[:20]
+
+
+def affected_rules(affects: Iterable[str]) -> list[str]:
+    """Expand a gap's `affects` (codes or category prefixes) to rule codes."""
+    rules = load_rules()
+    out = set()
+    for a in affects:
+        out.update(c for c in rules if c == a or (len(a) == 1 and c.startswith(a)))
+    return sorted(out)
+
+
+def run_rules(ctx: Any, codes: Iterable[str] | None = None) -> tuple[list[Finding], list[dict]]:
+    """All findings, and rule failures as coverage entries (never silence)."""
+    rules = load_rules()
+    findings: list[Finding] = []
+    failures: list[dict] = []
+    for code in codes or rules:
+        r = rules[code]
+        try:
+            hits = list(r.check(ctx))
+        except Exception as e:  # a bug or odd data in one rule must not sink the audit
+            failures.append({"service": "ecs-auditor", "region": "global", "operation": f"rule {code}",
+                             "error": type(e).__name__, "message": str(e)[:300],
+                             "affects": [code], "trace": traceback.format_exc(limit=3)[-600:]})
+            continue
+        seen: set[str] = set()
+        for h in hits:
+            f = make_finding(ctx, r, h)
+            if f.fingerprint not in seen:
+                seen.add(f.fingerprint)
+                findings.append(f)
+    findings.sort(key=lambda f: (SEVERITIES.index(f.severity), f.rule_id, f.resource_arn, f.fingerprint))
+    return findings, failures
+
+
+def make_finding(ctx: Any, r: Rule, h: Hit) -> Finding:
+    sev = h.severity or r.severity
+    evidence = dict(h.evidence)
+    message = h.message
+    exposed = ctx.exposure(h.exposure_of) if h.exposure_of else None
+    if exposed and r.code[0] == "I" and r.code[1] in "13":
+        raised = raise_severity(sev)
+        if raised != sev:
+            evidence["severity_raised"] = {"from": sev, "to": raised, "because": exposed}
+            message = f"{message} Raised to {raised}: {exposed}."
+            sev = raised
+    return Finding(
+        fingerprint=fingerprint(r.code, h), rule_id=r.code, rule_name=r.name, category=r.category,
+        severity=sev, title=r.title, message=message, resource_type=h.resource_type,
+        resource_arn=h.resource_arn, region=h.region, account_id=ctx.inv.account_id,
+        related_arns=tuple(sorted(set(h.related_arns))), evidence=evidence,
+        remediation=r.remediation, references=r.references)
+
+
+def with_mute(f: Finding, reason: str) -> Finding:
+    return replace(f, muted=True, mute_reason=reason)

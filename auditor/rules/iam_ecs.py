@@ -1,0 +1,507 @@
+"""I2xx and I3xx: how ECS uses roles — execution roles, trust, EFS IAM, IMDS, exec, escalation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.graph.needs import needs_execution_role
+from auditor.iam import DENIED, decide
+from auditor.iam.catalogue import catalogue
+from auditor.iam.knowledge import ECR_PULL_ACTIONS, ECS_AGENT_ACTIONS, SSM_AGENT_ACTIONS
+from auditor.iam.policy import PolicyError, parse_policy
+from auditor.rules.context import AuditContext
+from auditor.rules.engine import Hit, lower_severity, rule
+
+ECS_TASKS = "ecs-tasks.amazonaws.com"
+EXEC_ROLE_DOCS = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html"
+
+
+def _td_hit(ctx, td, w, message: str, evidence: dict, key: str = "", **kw) -> Hit:
+    return Hit(resource_arn=td.arn, resource_type="ecs-task-definition", message=message,
+               region=td.region, evidence=evidence, related_arns=ctx.related(w), key=key, **kw)
+
+
+@rule("I201", "execution-role-missing", "high", "Task definition needs an execution role and has none")
+def execution_role_missing(ctx: AuditContext) -> Iterator[Hit]:
+    """What it does: Finds task definitions that need a task execution role — a private ECR image
+    or awslogs on Fargate/external; secrets, repositoryCredentials or secretOptions on any launch
+    type — and have none.
+
+    Why is this bad: ECS cannot pull the image, ship the logs or inject the secrets: tasks fail
+    to start.
+
+    Example: A Fargate task definition with an image in ECR and no executionRoleArn.
+
+    Remediation: Create a role trusted by ecs-tasks.amazonaws.com with
+    AmazonECSTaskExecutionRolePolicy (plus the secrets it injects) and set executionRoleArn.
+
+    References:
+    - https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html
+    """
+    for td, w in ctx.task_definitions():
+        if td.execution_role_arn:
+            continue
+        reasons = needs_execution_role(td, w.launch_types)
+        if reasons:
+            yield _td_hit(ctx, td, w, f"Task definition {td.family}:{td.revision} has no execution "
+                          f"role but {reasons[0]}.", {"reasons": reasons})
+
+
+@rule("I202", "execution-role-missing-permission", "high",
+      "Execution role lacks what the task needs to start")
+def execution_role_missing_permission(ctx: AuditContext) -> Iterator[Hit]:
+    """What it does: Compares what ECS needs to start each task definition (ECR pull on its
+    repositories, logs on its log groups, the secrets and parameters it injects) with what its
+    execution role is allowed.
+
+    Why is this bad: The task fails to start, usually at 3 a.m. after a redeploy.
+
+    Example: A container injects a Secrets Manager secret; the execution role has only
+    AmazonECSTaskExecutionRolePolicy.
+
+    Remediation: Grant the missing (action, resource) pairs listed in the evidence.
+
+    References:
+    - https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html
+    - https://docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-secrets-manager.html
+    """
+    if not ctx.iam_collected:
+        return
+    for td, w in ctx.task_definitions():
+        if not td.execution_role_arn:
+            continue
+        result = ctx.model.execution_needs(td.arn)
+        if result["missing"]:
+            missing = [{"action": n.action, "resource": n.resource, "why": n.why}
+                       for n in result["missing"]]
+            exists = td.execution_role_arn in ctx.model.principals
+            yield _td_hit(ctx, td, w, f"The execution role of {td.family}:{td.revision} is not "
+                          f"allowed {len(missing)} action(s) it needs to start the task"
+                          f"{'' if exists else ' (the role does not exist)'}.",
+                          {"execution_role": td.execution_role_arn, "missing": missing,
+                           "role_exists": exists})
+
+
+@rule("I203", "execution-role-excess-permission", "medium", "Execution role allowed more than ECS needs")
+def execution_role_excess(ctx: AuditContext) -> Iterator[Hit]:
+    """What it does: Finds execution roles allowed actions beyond what ECS needs to start their
+    task definitions: anything besides ECR pull, logs, the injected secrets and kms:Decrypt, or
+    secret reads on resources no task definition uses.
+
+    Why is this bad: The execution role is ECS's, not the application's; extra rights on it only
+    widen what a leak of its credentials (or a confused deputy) can do.
+
+    Example: An execution role with AmazonECSTaskExecutionRolePolicy plus "s3:*".
+
+    Remediation: Move application permissions to the task role; keep the execution role to the
+    needed set shown in the evidence.
+
+    References:
+    - https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html
+    """
+    if not ctx.iam_collected:
+        return
+    cat = catalogue()
+    base = frozenset().union(*(cat.expand(a) for a in ECR_PULL_ACTIONS), cat.expand("logs:CreateLogStream"),
+                             cat.expand("logs:PutLogEvents"))
+    secret_reads = {"secretsmanager:getsecretvalue", "ssm:getparameters", "ssm:getparameter",
+                    "kms:decrypt"}
+    for role_arn, kind, workloads in ctx.role_kinds():
+        p = ctx.model.principals.get(role_arn)
+        if kind != "execution" or p is None:
+            continue
+        needs = ctx.model.needs_of_role(role_arn)
+        needed_actions = base | {n.action for n in needs}
+        if any(n.action in ("secretsmanager:getsecretvalue", "ssm:getparameters") for n in needs):
+            needed_actions |= {"kms:decrypt", "ssm:getparameter"}
+        excess = sorted(a for a in p.grants if a not in needed_actions)
+        broad = sorted(a for a in secret_reads if a in p.grants and p.grants[a].everywhere)
+        if not excess and not broad:
+            continue
+        names = [cat.actions[a].name for a in excess]
+        yield Hit(resource_arn=role_arn, resource_type="iam-role", key=kind,
+                  message=f"The execution role {ctx.role_name(role_arn)} is allowed "
+                          f"{len(excess)} action(s) beyond what ECS needs"
+                          + (f", and reads secrets on every resource ({', '.join(broad)})"
+                             if broad else "") + ".",
+                  evidence={"role_kind": kind, "needed": [
+                      {"action": n.action, "resource": n.resource} for n in needs],
+                      "excess_actions": names[:100], "excess_count": len(names),
+                      "secret_reads_on_all_resources": broad},
+                  related_arns=ctx.workload_arns(workloads))
+
+
+@rule("I204", "task-role-has-execution-permissions", "low",
+      "Task role holds the execution role's permissions")
+def task_role_has_execution_permissions(ctx: AuditContext) -> Iterator[Hit]:
+    """What it does: Finds task roles allowed the execution-only permissions (ECR image pull, the
+    secrets their task definitions inject) while an execution role exists for that.
+
+    Why is this bad: The application can read what only the ECS agent needs: secrets meant to
+    arrive as environment variables can be fetched directly, and images copied out.
+
+    Example: A task role with AmazonECSTaskExecutionRolePolicy attached "to be safe".
+
+    Remediation: Remove ECR pull and the injected secrets from the task role.
+
+    References:
+    - https://docs.aws.amazon.com/AmazonECS/latest/bestpracticesguide/security-iam-roles.html
+    """
+    if not ctx.iam_collected:
+        return
+    for td, w in ctx.task_definitions():
+        if not (td.task_role_arn and td.execution_role_arn) or td.task_role_arn == td.execution_role_arn:
+            continue
+        p = ctx.model.principals.get(td.task_role_arn)
+        if p is None:
+            continue
+        result = ctx.model.execution_needs(td.arn)
+        held = [n for n in result["needs"] if n.action.startswith(("secretsmanager:", "ssm:"))
+                or n.action in ("ecr:batchgetimage", "ecr:getdownloadurlforlayer")]
+        got = [{"action": n.action, "resource": n.resource} for n in held
+               if p.decide(n.action, n.resource).decision != DENIED]
+        if got:
+            yield _td_hit(ctx, td, w, f"The task role {ctx.role_name(td.task_role_arn)} of "
+                          f"{td.family}:{td.revision} may also do what its execution role is for "
+                          f"({got[0]['action']}).", {"task_role": td.task_role_arn,
+                                                      "execution_permissions": got})
+
+
+@rule("I205", "same-role-task-and-execution", "medium", "One role is both task role and execution role")
+def same_role(ctx: AuditContext) -> Iterator[Hit]:
+    """What it does: Finds task definitions whose task role is also their execution role.
+
+    Why is this bad: The application receives everything ECS needs to start it: image pull, log
+    shipping and every injected secret, readable directly.
+
+    Example: "taskRoleArn" and "executionRoleArn" naming the same role.
+
+    Remediation: Create a separate execution role with AmazonECSTaskExecutionRolePolicy.
+
+    References:
+    - https://docs.aws.amazon.com/AmazonECS/latest/bestpracticesguide/security-iam-roles.html
+    """
+    for td, w in ctx.task_definitions():
+        if td.task_role_arn and td.task_role_arn == td.execution_role_arn:
+            yield _td_hit(ctx, td, w, f"{td.family}:{td.revision} uses {ctx.role_name(td.task_role_arn)} "
+                          "as both task role and execution role.", {"role": td.task_role_arn})
+
+
+@rule("I206", "role-trust-missing-ecs-tasks", "high", "Role does not trust the service that uses it")
+def trust_missing(ctx: AuditContext) -> Iterator[Hit]:
+    """What it does: Finds task and execution roles that do not trust ecs-tasks.amazonaws.com,
+    and instance roles that do not trust ec2.amazonaws.com (or that do not exist).
+
+    Why is this bad: ECS cannot assume the role: tasks fail to start or run without credentials.
+
+    Example: A task role created for Lambda (trusting lambda.amazonaws.com) reused in ECS.
+
+    Remediation: Add the service principal to the role's trust policy.
+
+    References:
+    - https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html
+    - https://docs.aws.amazon.com/AmazonECS/latest/developerguide/instance_IAM_role.html
+    """
+    if not ctx.iam_collected:
+        return
+    for role_arn, kind, workloads in ctx.role_kinds():
+        service = "ec2.amazonaws.com" if kind == "instance" else ECS_TASKS
+        exists = role_arn in ctx.ix.role
+        if exists and ctx.model.trusts(role_arn, service):
+            continue
+        _, err = ctx.model.trust.get(role_arn, ([], None))
+        yield Hit(resource_arn=role_arn, resource_type="iam-role", key=kind,
+                  message=f"The {kind} role {ctx.role_name(role_arn)} "
+                          + (f"does not trust {service}." if exists else "does not exist."),
+                  evidence={"role_kind": kind, "expected_principal": service,
+                            "role_exists": exists, "trust_error": err},
+                  related_arns=ctx.workload_arns(workloads))
+
+
+@rule("I207", "role-trust-confused-deputy", "low", "Role trusts ECS without a source condition")
+def confused_deputy(ctx: AuditContext) -> Iterator[Hit]:
+    """What it does: Finds roles that trust ecs-tasks.amazonaws.com in a statement with neither an
+    aws:SourceAccount nor an aws:SourceArn condition (in any operator form).
+
+    Why is this bad: Without them, ECS acting for another account could be made to assume the
+    role (the confused deputy problem).
+
+    Example: {"Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    with no Condition.
+
+    Remediation: Add "StringEquals": {"aws:SourceAccount": "<account>"} and
+    "ArnLike": {"aws:SourceArn": "arn:aws:ecs:<region>:<account>:*"}.
+
+    References:
+    - https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html
+    - https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html
+    """
+    for role_arn, kind, workloads in ctx.role_kinds():
+        if kind == "instance":
+            continue
+        items, _ = ctx.model.trust.get(role_arn, ([], None))
+        open_ = [t for t in items if t.kind == "service" and t.value == ECS_TASKS
+                 and not {"aws:sourceaccount", "aws:sourcearn"} & set(t.guards)]
+        if open_:
+            yield Hit(resource_arn=role_arn, resource_type="iam-role", key=kind,
+                      message=f"The {kind} role {ctx.role_name(role_arn)} trusts {ECS_TASKS} "
+                              "without aws:SourceAccount or aws:SourceArn.",
+                      evidence={"role_kind": kind, "trust": [t.describe() for t in open_]},
+                      related_arns=ctx.workload_arns(workloads))
+
+
+@rule("I208", "role-trust-too-broad", "critical", "Role can be assumed by anyone or another account")
+def trust_too_broad(ctx: AuditContext) -> Iterator[Hit]:
+    """What it does: Finds roles used by ECS that can be assumed by "*", or by a principal of
+    another account without an sts:ExternalId or aws:PrincipalOrgID condition.
+
+    Why is this bad: Someone outside the account can take the role and everything it may do.
+
+    Example: "Principal": {"AWS": "*"} on a task role.
+
+    Remediation: Trust only the service principal, or the named partner account with an
+    sts:ExternalId condition.
+
+    References:
+    - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-user_externalid.html
+    """
+    for role_arn, kind, workloads in ctx.role_kinds():
+        items, _ = ctx.model.trust.get(role_arn, ([], None))
+        bad = []
+        for t in items:
+            guarded = {"sts:externalid", "aws:principalorgid", "aws:principalarn",
+                       "aws:principalaccount", "aws:sourceaccount"} & set(t.guards)
+            if t.kind == "any" and not guarded:
+                bad.append(t)
+            elif t.kind == "aws" and t.account != ctx.inv.account_id and not guarded:
+                bad.append(t)
+        if bad:
+            yield Hit(resource_arn=role_arn, resource_type="iam-role", key=kind,
+                      message=f"The {kind} role {ctx.role_name(role_arn)} can be assumed by "
+                              f"{bad[0].value} without an external-id or organisation condition.",
+                      evidence={"role_kind": kind, "trust": [t.describe() for t in bad]},
+                      related_arns=ctx.workload_arns(workloads),
+                      exposure_of=ctx.workload_arns(workloads))
+
+
+@rule("I209", "instance-role-excess-permission", "medium",
+      "Instance role allowed more than the ECS agent needs")
+def instance_role_excess(ctx: AuditContext) -> Iterator[Hit]:
+    """What it does: Finds container-instance roles allowed actions beyond what the ECS agent
+    needs (the AmazonEC2ContainerServiceforEC2Role set, plus SSM agent actions).
+
+    Why is this bad: Containers on the host can reach the instance role through IMDS; every extra
+    right is a right of every container on the instance.
+
+    Example: An instance role with AmazonEC2ContainerServiceforEC2Role plus "s3:*".
+
+    Remediation: Keep the instance role to the agent's set; give workloads task roles.
+
+    References:
+    - https://docs.aws.amazon.com/AmazonECS/latest/developerguide/instance_IAM_role.html
+    - https://docs.aws.amazon.com/AmazonECS/latest/bestpracticesguide/security-iam-roles.html
+    """
+    if not ctx.iam_collected:
+        return
+    cat = catalogue()
+    needed = frozenset().union(*(cat.expand(a) for a in (*ECS_AGENT_ACTIONS, *SSM_AGENT_ACTIONS)))
+    for role_arn, kind, workloads in ctx.role_kinds():
+        p = ctx.model.principals.get(role_arn)
+        if kind != "instance" or p is None:
+            continue
+        excess = sorted(cat.actions[a].name for a in p.grants if a not in needed)
+        if excess:
+            yield Hit(resource_arn=role_arn, resource_type="iam-role", key=kind,
+                      message=f"The instance role {ctx.role_name(role_arn)} is allowed "
+                              f"{len(excess)} action(s) beyond what the ECS agent needs.",
+                      evidence={"role_kind": kind, "excess_count": len(excess),
+                                "excess_actions": excess[:100]},
+                      related_arns=ctx.workload_arns(workloads))
+
+
+def efs_policy_allows(ctx: AuditContext, fs, role_arn: str, action: str, ap_arn: str | None,
+                      transit: bool) -> str:
+    """allowed / denied / unknown for a client action under the file-system policy."""
+    if fs.policy_status == "none":
+        return "allowed"  # the default policy lets any client that reaches a mount target in
+    if fs.policy_status != "present":
+        return "unknown"
+    try:
+        policy = parse_policy(fs.policy, f"file-system policy of {fs.file_system_id}", "resource")
+    except PolicyError:
+        return "unknown"
+    account = ctx.inv.account_id
+    names = {"*", role_arn, account, f"arn:aws:iam::{account}:root"}
+    mine = [s for s in policy.statements if s.principals and (
+        "*" in s.principals or set(s.principals.get("AWS", ())) & names)]
+    context = {"aws:securetransport": ("true" if transit else "false",),
+               "elasticfilesystem:accessedviamounttarget": ("true",)}
+    if ap_arn:
+        context["elasticfilesystem:accesspointarn"] = (ap_arn,)
+    return "denied" if decide(mine, action, fs.arn, context).decision == DENIED else "allowed"
+
+
+@rule("I210", "efs-iam-missing-permission", "high", "Task role cannot mount its EFS volume")
+def efs_iam_missing(ctx: AuditContext) -> Iterator[Hit]:
+    """What it does: For EFS volumes with IAM authorization, checks that the task role is allowed
+    elasticfilesystem:ClientMount (and ClientWrite unless every mount is read-only) on the file
+    system by its identity policies or by the file-system policy.
+
+    Why is this bad: The mount is refused and the task fails to start.
+
+    Example: authorizationConfig.iam ENABLED, a file-system policy naming another role.
+
+    Remediation: Allow the client actions to the task role in either policy.
+
+    References:
+    - https://docs.aws.amazon.com/efs/latest/ug/iam-access-control-nfs-efs.html
+    - https://docs.aws.amazon.com/AmazonECS/latest/developerguide/efs-volumes.html
+    """
+    if not ctx.iam_collected:
+        return
+    for td, w in ctx.task_definitions():
+        for v in td.volumes:
+            if not v.efs or v.efs.iam != "ENABLED":
+                continue
+            fs = ctx.ix.file_system.get((td.region, v.efs.file_system_id))
+            if fs is None:
+                continue  # F108 reports a missing file system
+            ap = ctx.ix.access_point.get((td.region, v.efs.access_point_id or ""))
+            readonly = all(m.get("readOnly") for c in td.containers for m in c.mount_points
+                           if m.get("sourceVolume") == v.name)
+            needed = ["elasticfilesystem:ClientMount"] + ([] if readonly else
+                                                          ["elasticfilesystem:ClientWrite"])
+            role = ctx.model.principals.get(td.task_role_arn or "")
+            missing, unknown = [], []
+            for action in needed:
+                by_identity = role is not None and role.decide(action, fs.arn).decision != DENIED
+                by_policy = efs_policy_allows(ctx, fs, td.task_role_arn or "", action,
+                                              ap.arn if ap else None,
+                                              v.efs.transit_encryption == "ENABLED")
+                if not by_identity and by_policy == "denied":
+                    missing.append(action)
+                elif not by_identity and by_policy == "unknown":
+                    unknown.append(action)
+            if missing:
+                yield _td_hit(ctx, td, w, f"The task role of {td.family}:{td.revision} may not "
+                              f"{' or '.join(a.split(':')[1] for a in missing)} file system "
+                              f"{fs.file_system_id} (volume {v.name}).",
+                              {"volume": v.name, "file_system": fs.arn, "task_role": td.task_role_arn,
+                               "missing": missing}, key=v.name)
+
+
+@rule("I301", "task-inherits-instance-role", "high", "Containers can reach the instance role through IMDS")
+def inherits_instance_role(ctx: AuditContext) -> Iterator[Hit]:
+    """What it does: Finds EC2 workloads whose containers can fetch the instance profile's
+    credentials from instance metadata: network mode host; bridge/default unless every candidate
+    instance has IMDS disabled or IMDSv2 required with hop limit 1; awsvpc unless IMDS is disabled.
+
+    Why is this bad: Every container on the host holds the instance role's permissions on top of
+    its task role's.
+
+    Example: Bridge-mode tasks on AL2023 hosts (IMDSv2 required, hop limit 2).
+
+    Remediation: Set HttpPutResponseHopLimit=1 with HttpTokens=required, block 169.254.169.254
+    from docker0 with iptables, and set ECS_AWSVPC_BLOCK_IMDS=true for awsvpc tasks.
+
+    References:
+    - https://docs.aws.amazon.com/AmazonECS/latest/bestpracticesguide/security-iam-roles.html
+    - https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html
+    """
+    for td, w in ctx.task_definitions():
+        for reach in w.reachable_instance_roles:
+            yield _td_hit(ctx, td, w, f"Containers of {td.family}:{td.revision} can obtain the "
+                          f"instance role {ctx.role_name(reach.role_arn)} through IMDS: {reach.reason}.",
+                          {"instance_role": reach.role_arn, "instances": list(reach.instances),
+                           "network_mode": td.effective_network_mode, "reason": reach.reason},
+                          key=reach.role_arn, exposure_of=(w.arn,))
+
+
+@rule("I302", "task-without-task-role", "medium", "EC2 workload has no task role")
+def without_task_role(ctx: AuditContext) -> Iterator[Hit]:
+    """What it does: Finds EC2 workloads without a task role.
+
+    Why is this bad: The AWS SDK in the container falls back to the instance profile, so its
+    effective permissions are the instance role's, shared with everything on the host.
+
+    Example: A bridge-mode service with no taskRoleArn on hosts whose role can write to S3.
+
+    Remediation: Give the task definition its own least-privilege task role, and block IMDS.
+
+    References:
+    - https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html
+    - https://docs.aws.amazon.com/sdkref/latest/guide/standardized-credentials.html
+    """
+    for td, w in ctx.task_definitions():
+        if w.on_ec2 and not td.task_role_arn:
+            reach = [r.role_arn for r in w.reachable_instance_roles]
+            yield _td_hit(ctx, td, w, f"{td.family}:{td.revision} runs on EC2 without a task role"
+                          + (f"; its containers use the instance role {ctx.role_name(reach[0])}."
+                             if reach else "."),
+                          {"instance_roles": reach, "imds_unknown": w.imds_unknown},
+                          exposure_of=(w.arn,))
+
+
+@rule("I303", "service-exec-enabled", "medium", "ECS Exec is enabled on a service")
+def exec_enabled(ctx: AuditContext) -> Iterator[Hit]:
+    """What it does: Finds services with enableExecuteCommand, and lists the principals that may
+    call ecs:ExecuteCommand on them.
+
+    Why is this bad: Whoever may call ExecuteCommand gets a root shell in the container and with
+    it the task role's permissions.
+
+    Example: An admin tool with ECS Exec left on after debugging.
+
+    Remediation: Turn enableExecuteCommand off, or limit ecs:ExecuteCommand to a break-glass role
+    with conditions on the cluster and container.
+
+    References:
+    - https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-exec.html
+    """
+    for s in ctx.inv.services:
+        if s.enable_execute_command:
+            who = ctx.model.exec_principals(s.arn) if ctx.iam_collected else []
+            yield Hit(resource_arn=s.arn, resource_type="ecs-service", region=s.region,
+                      message=f"Service {s.name} has ECS Exec enabled; {len(who)} principal(s) may "
+                              "open a shell in it.",
+                      evidence={"principals": who}, related_arns=(s.task_definition_arn,),
+                      exposure_of=(s.arn,))
+
+
+@rule("I304", "principal-can-escalate-via-ecs", "high", "Principal can obtain a stronger role through ECS")
+def escalate_via_ecs(ctx: AuditContext) -> Iterator[Hit]:
+    """What it does: Finds IAM principals (not already admin) that can obtain a more privileged
+    role through ECS: iam:PassRole on a role trusting ecs-tasks.amazonaws.com with
+    ecs:RegisterTaskDefinition and RunTask/StartTask/CreateService/UpdateService, a taskRoleArn
+    override on RunTask/StartTask, or ecs:ExecuteCommand into a service running a stronger role.
+
+    Why is this bad: The principal's own policy understates what it can do.
+
+    Example: A CI user with iam:PassRole on "*" and ecs:RunTask can run a task with the admin
+    task role.
+
+    Remediation: Limit iam:PassRole to the roles the principal must pass (Resource) and to
+    ecs-tasks.amazonaws.com (iam:PassedToService); limit ecs:ExecuteCommand.
+
+    References:
+    - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html
+    - https://docs.aws.amazon.com/AmazonECS/latest/developerguide/security-iam-awsmanpol.html
+    """
+    if not ctx.iam_collected:
+        return
+    by_principal: dict[str, list] = {}
+    for path in ctx.model.escalation_paths:
+        by_principal.setdefault(path.principal, []).append(path)
+    for principal, paths in sorted(by_principal.items()):
+        paths.sort(key=lambda p: -p.gains)
+        top = paths[0]
+        usage = ctx.model.role_usage.get(principal, {})
+        carriers = ctx.workload_arns([w for ws in usage.values() for w in ws])
+        yield Hit(resource_arn=principal, resource_type="iam-" + principal.split(":")[5].split("/")[0],
+                  message=f"{principal.rsplit('/', 1)[-1]} can obtain {len(paths)} stronger role(s) "
+                          f"through ECS, e.g. {ctx.role_name(top.target_role)} ({top.kind}, "
+                          f"+{top.gains} actions).",
+                  evidence={"paths": [p.to_dict() for p in paths]},
+                  related_arns=tuple(p.target_role for p in paths) + carriers,
+                  severity=lower_severity("high") if all(p.conditional for p in paths) else None,
+                  exposure_of=carriers)
