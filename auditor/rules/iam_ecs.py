@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 
 from auditor.graph.needs import needs_execution_role
@@ -127,6 +128,7 @@ def execution_role_excess(ctx: AuditContext) -> Iterator[Hit]:
                   evidence={"role_kind": kind, "needed": [
                       {"action": n.action, "resource": n.resource} for n in needs],
                       "excess_actions": names[:100], "excess_count": len(names),
+                      "excess_by_service": dict(Counter(a.split(":")[0] for a in names)),
                       "secret_reads_on_all_resources": broad},
                   related_arns=ctx.workload_arns(workloads))
 
@@ -315,6 +317,7 @@ def instance_role_excess(ctx: AuditContext) -> Iterator[Hit]:
                       message=f"The instance role {ctx.role_name(role_arn)} is allowed "
                               f"{len(excess)} action(s) beyond what the ECS agent needs.",
                       evidence={"role_kind": kind, "excess_count": len(excess),
+                                "excess_by_service": dict(Counter(a.split(":")[0] for a in excess)),
                                 "excess_actions": excess[:100]},
                       related_arns=ctx.workload_arns(workloads))
 

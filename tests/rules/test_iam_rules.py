@@ -1,0 +1,107 @@
+"""I1xx rules: fire, and near-misses where they must not."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from auditor.model import ManagedPolicy
+from tests.graph.builders import EC2_TRUST, allow, host, inventory, role, service, task_def
+from tests.rules.helpers import fires
+
+
+def on_task_role(*statements, launch="FARGATE", exposed=False, trust=None, managed=()):
+    r = role("app", *statements, **({"trust": trust} if trust else {}))
+    if managed:
+        r = replace(r, attached_policy_arns=tuple(m.arn for m in managed))
+    td = task_def("app", task_role=r, compat=(launch,))
+    svc = service("app", td, launch, assign_public_ip="ENABLED" if exposed else "DISABLED")
+    return inventory(roles=[r], tds=[td], services=[svc], managed_policies=tuple(managed))
+
+
+def test_i101_admin_fires_and_escalates_when_exposed():
+    [f] = fires(on_task_role(allow("*")), "I101")
+    assert f.severity == "critical" and f.evidence["role_kind"] == "task"
+    [f] = fires(on_task_role(allow("*", Condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}})),
+                "I101")
+    assert f.severity == "high"  # conditional: one level lower
+    [f] = fires(on_task_role(allow("*", Condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}}),
+                             exposed=True), "I101")
+    assert f.severity == "critical" and "public IP" in f.evidence["severity_raised"]["because"]
+
+
+def test_i101_administrator_access_by_managed_policy():
+    admin = ManagedPolicy(arn="arn:aws:iam::aws:policy/AdministratorAccess", name="AdministratorAccess",
+                          document={"Version": "2012-10-17", "Statement": [
+                              {"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+    assert len(fires(on_task_role(managed=(admin,)), "I101")) == 1
+
+
+def test_i101_near_miss_service_admin_is_not_admin():
+    assert fires(on_task_role(allow("s3:*")), "I101") == []
+
+
+def test_i102_service_wildcard_and_near_miss():
+    [f] = fires(on_task_role(allow("dynamodb:*")), "I102")
+    assert f.evidence["services"] == ["dynamodb"]
+    assert fires(on_task_role(allow(["dynamodb:GetItem", "dynamodb:PutItem"])), "I102") == []
+    assert fires(on_task_role(allow("*")), "I102") == []  # admin is I101's
+
+
+def test_i103_escalation_and_near_miss():
+    [f] = fires(on_task_role(allow(["iam:PassRole", "ecs:RegisterTaskDefinition", "ecs:RunTask"])),
+                "I103")
+    assert "PassExistingRoleToNewEcsTaskRunTask" in f.evidence["methods"]
+    assert fires(on_task_role(allow(["ecs:RegisterTaskDefinition", "ecs:RunTask"])), "I103") == []
+
+
+def test_i104_data_read_on_all_and_scoped_near_miss():
+    [f] = fires(on_task_role(allow(["s3:GetObject", "kms:Decrypt"])), "I104")
+    assert set(f.evidence["actions"]) == {"s3:GetObject", "kms:Decrypt"}
+    assert fires(on_task_role(allow("s3:GetObject", "arn:aws:s3:::b/*")), "I104") == []
+
+
+def test_i104_skips_secret_reads_on_execution_role():
+    ex = role("exec", allow(["secretsmanager:GetSecretValue", "ecr:GetAuthorizationToken"]))
+    td = task_def("app", execution_role=ex, compat=("FARGATE",))
+    inv = inventory(roles=[ex], tds=[td], services=[service("app", td, "FARGATE")])
+    assert fires(inv, "I104") == []
+
+
+def test_i105_permissions_management_and_near_miss():
+    [f] = fires(on_task_role(allow("s3:PutBucketPolicy")), "I105")
+    assert f.evidence["actions"] == ["s3:PutBucketPolicy"]
+    assert fires(on_task_role(allow("s3:PutBucketPolicy", "arn:aws:s3:::mine")), "I105") == []
+
+
+def test_i106_scoped_writes_and_unscopable_near_miss():
+    [f] = fires(on_task_role(allow(["dynamodb:PutItem", "dynamodb:DeleteItem"])), "I106")
+    assert f.evidence["count"] == 2
+    # xray:PutTraceSegments only accepts "*" (no resource type in the catalogue): not counted.
+    assert fires(on_task_role(allow("xray:PutTraceSegments")), "I106") == []
+
+
+def test_i107_credentials_and_ecr_token_on_execution_role_near_miss():
+    [f] = fires(on_task_role(allow("iam:CreateAccessKey")), "I107")
+    assert f.evidence["actions"] == ["iam:CreateAccessKey"]
+    assert len(fires(on_task_role(allow("ecr:GetAuthorizationToken")), "I107")) == 1
+    ex = role("exec", allow("ecr:GetAuthorizationToken"))
+    td = task_def("app", execution_role=ex, compat=("FARGATE",))
+    inv = inventory(roles=[ex], tds=[td], services=[service("app", td, "FARGATE")])
+    assert fires(inv, "I107") == []
+
+
+def test_i110_unknown_action_and_near_miss():
+    [f] = fires(on_task_role(allow("s3:GetObjekt", "arn:aws:s3:::b/*")), "I110")
+    assert f.evidence["unknown"][0]["nearest"][0] == "s3:GetObject"
+    assert fires(on_task_role(allow("s3:GetObject", "arn:aws:s3:::b/*")), "I110") == []
+
+
+def test_role_rules_report_one_finding_per_kind():
+    both = role("both", allow("dynamodb:*"))
+    inst = role("inst", allow("dynamodb:*"), trust=EC2_TRUST)
+    td = task_def("app", network_mode="bridge", task_role=both, execution_role=both)
+    inv = inventory(roles=[both, inst], tds=[td], services=[service("app", td)],
+                    hosts=[host(1, inst, "optional", 2)])
+    kinds = sorted((f.resource_arn.rsplit("/", 1)[-1], f.evidence["role_kind"])
+                   for f in fires(inv, "I102"))
+    assert kinds == [("both", "execution"), ("both", "task"), ("inst", "instance")]
