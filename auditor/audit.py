@@ -11,6 +11,7 @@ import networkx as nx
 import pandas as pd
 
 from auditor import __version__
+from auditor.advice import advise
 from auditor.graph import AccessModel, build_graph
 from auditor.model import Inventory
 from auditor.rules.context import AuditContext
@@ -102,14 +103,8 @@ def audit(inv: Inventory, mutelist: str | Path | list | None = None, pricing: st
 
     model = AccessModel(inv)
     ctx = AuditContext(inv, model)
-    costs, pricing_meta = [], {}
-    try:
-        from auditor.advice import advise
-    except ImportError:
-        advise = None
-    if advise:
-        ctx.advice = advise(inv, model, pricing, headroom=headroom, instance_family=instance_family)
-        costs, pricing_meta = ctx.advice.rows(), ctx.advice.pricing_meta()
+    ctx.advice = advise(inv, model, pricing, headroom=headroom, instance_family=instance_family)
+    costs, pricing_meta = ctx.advice.rows(), ctx.advice.pricing_meta()
     findings, failures = run_rules(ctx)
     expired: list[dict] = []
     if mutelist is not None:

@@ -82,6 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
     dm.add_argument("--quiet", action="store_true")
 
     sub.add_parser("permissions", help="the read-only IAM policy that collect needs")
+
+    pr = sub.add_parser("pricing", help="price tables for the cost advisor")
+    prs = pr.add_subparsers(dest="pricing_command", required=True)
+    ref = prs.add_parser("refresh", help="fetch current prices from the AWS Price List API")
+    ref.add_argument("--regions", default="us-east-1")
+    ref.add_argument("--profile")
+    ref.add_argument("--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL"))
     return p
 
 
@@ -182,6 +189,7 @@ def _baseline(path: str | None) -> list[str] | None:
 
 
 def run_audit(inv, args: argparse.Namespace, snapshot_writer=None) -> int:
+    from auditor.advice.pricing import PricingError
     from auditor.audit import audit
     from auditor.mutelist import MutelistError
     from auditor.report import parse_formats, write_outputs
@@ -193,7 +201,7 @@ def run_audit(inv, args: argparse.Namespace, snapshot_writer=None) -> int:
     try:
         result = audit(inv, mutelist=args.mutelist, pricing=args.pricing,
                        baseline=_baseline(args.baseline))
-    except MutelistError as e:
+    except (MutelistError, PricingError) as e:
         raise UsageError(str(e)) from None
     out = write_outputs(result, args.output, formats, snapshot_writer)
     if not args.quiet:
@@ -249,7 +257,22 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pricing(args: argparse.Namespace) -> int:
+    import boto3
+
+    from auditor.advice.pricing import PricingError, refresh
+
+    regions = [r.strip() for r in args.regions.split(",") if r.strip()]
+    try:
+        path = refresh(boto3.session.Session(profile_name=args.profile), regions, args.endpoint_url)
+    except PricingError as e:
+        raise UsageError(str(e)) from None
+    print(f"prices for {', '.join(regions)} cached in {path}; they take precedence over the shipped table")
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "pricing": cmd_pricing,
     "audit": cmd_audit,
     "scan": cmd_scan,
     "rules": cmd_rules,

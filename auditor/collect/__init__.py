@@ -12,11 +12,11 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from auditor import __version__
-from auditor.collect import cloudwatch, ec2, ecs, efs, elb, iam
+from auditor.collect import cloudwatch, ec2, ecr, ecs, efs, elb, iam
 from auditor.collect.base import CallLedger, Clients
 from auditor.model import Inventory
 
-MODULES = (ecs, iam, ec2, elb, efs, cloudwatch)
+MODULES = (ecs, iam, ec2, elb, efs, ecr, cloudwatch)
 # Called to find out who we are; needs no permission and is not part of the policy.
 SESSION_ACTIONS = ("sts:GetCallerIdentity",)
 
@@ -216,6 +216,10 @@ class Collection:
         self.add("security_groups", [ec2.transform_security_group(d, region) for d in
                                      ec2.get_security_groups(self.c, self.ledger, region,
                                                              sorted(sg_ids))])
+        fargate_x86 = {s.task_definition_arn for s in services if s.uses_fargate}
+        self.add("images", ecr.get_images(self.c, self.ledger, region, self.account_id, [
+            c.image for td in tds if td.arn in fargate_x86 and not td.is_windows
+            and (td.cpu_architecture or "X86_64") == "X86_64" for c in td.containers]))
         if self.opts.metrics and services:
             self.add("utilisation", cloudwatch.get_utilisation(self.c, self.ledger, region,
                                                                services))
@@ -223,7 +227,7 @@ class Collection:
 
 def _sort_key(item: Any) -> str:
     for attr in ("arn", "instance_id", "subnet_id", "group_id", "file_system_id",
-                 "access_point_id", "service_arn"):
+                 "access_point_id", "service_arn", "image"):
         if hasattr(item, attr):
             return f"{getattr(item, 'region', '')}|{getattr(item, attr)}"
     return repr(item)

@@ -16,6 +16,7 @@ ACCT = DEMO_ACCOUNT
 REGION = DEMO_REGION
 ECR = f"{ACCT}.dkr.ecr.{REGION}.amazonaws.com"
 DIGEST = "@sha256:" + "ab" * 32
+WEB_TAG = "1.4.2"
 
 # Values planted in the demo so tests can prove they never reach an output file.
 PLANTED_SECRETS = (
@@ -160,8 +161,18 @@ class Seeder:
                      "cache-proxy", "batch", "files", "metrics-agent", "staging-api"):
             logs.create_log_group(logGroupName=f"/ecs/{name}")
         ecr = self.client("ecr")
-        for repo in ("web", "api", "admin-tool", "worker", "reports", "ingest", "batch", "files"):
+        for repo in ("web", "api", "admin-tool", "worker", "reports", "ingest", "batch", "files",
+                     "cache-proxy", "metrics-agent", "staging-api", "staging-cron"):
             ecr.create_repository(repositoryName=repo)
+        # The web image is built for both architectures (an image index), so Graviton fits it.
+        index = {"schemaVersion": 2,
+                 "mediaType": "application/vnd.docker.distribution.manifest.list.v2+json",
+                 "manifests": [{"mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                                "digest": "sha256:" + c * 64, "size": 1000,
+                                "platform": {"architecture": arch, "os": "linux"}}
+                               for c, arch in (("1", "amd64"), ("2", "arm64"))]}
+        ecr.put_image(repositoryName="web", imageManifest=json.dumps(index), imageTag=WEB_TAG,
+                      imageManifestMediaType=index["mediaType"])
 
     def efs(self) -> None:
         efs = self.client("efs")

@@ -7,7 +7,7 @@ import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from auditor.demo.seed import ACCT, DIGEST, ECR, PLANTED_SECRETS, REGION, Seeder
+from auditor.demo.seed import ACCT, DIGEST, ECR, PLANTED_SECRETS, REGION, WEB_TAG, Seeder
 
 
 def awslogs(name: str) -> dict:
@@ -108,10 +108,11 @@ class Workloads:
     def prod_fargate(self) -> None:
         c = "prod-fargate"
         self.service(c, "web", self.register(fargate(
-            "web", [container("web", port=8080)], "512", "1024", task_role="web-task")),
+            "web", [container("web", image=f"{ECR}/web:{WEB_TAG}", port=8080)], "512", "1024",
+            task_role="web-task")),
             count=3, lb=("web", "web", 8080))
         self.service(c, "api", self.register(fargate(
-            "api", [container("api", port=8080, cpu=256, memory=512)], "2048", "8192",
+            "api", [container("api", port=8080, cpu=256, memoryReservation=2048)], "2048", "8192",
             task_role="api-task")), count=2, lb=("api", "api", 8080))
         self.service(c, "admin-tool", self.register(fargate(
             "admin-tool", [container("admin-tool", port=8080)], "512", "1024",

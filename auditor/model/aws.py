@@ -175,3 +175,13 @@ class Group:
     name: str
     inline_policies: tuple[InlinePolicy, ...] = ()
     attached_policy_arns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """A container image's platforms, from its ECR manifest (an index lists several)."""
+
+    image: str  # as the task definition names it
+    region: str
+    architectures: tuple[str, ...] = ()
+    media_type: str | None = None

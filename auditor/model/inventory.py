@@ -15,6 +15,7 @@ from auditor.model.aws import (
     Ec2Instance,
     FileSystem,
     Group,
+    ImageInfo,
     InstanceProfile,
     LoadBalancer,
     ManagedPolicy,
@@ -70,6 +71,7 @@ class Inventory:
     file_systems: tuple[FileSystem, ...] = ()
     access_points: tuple[AccessPoint, ...] = ()
     utilisation: tuple[Utilisation, ...] = ()
+    images: tuple[ImageInfo, ...] = ()
 
     # Lookups by id, built once on demand (frozen dataclasses allow cached_property).
     @cached_property

@@ -30,6 +30,11 @@ class AuditContext:
         self.ix = inv.index
         self.model = model or AccessModel(inv)
 
+    @cached_property
+    def advice(self):
+        from auditor.advice import advise
+        return advise(self.inv, self.model)
+
     # --- gaps ------------------------------------------------------------------------------
     @cached_property
     def gap_resources(self) -> dict[str, set[str]]:

@@ -137,12 +137,9 @@ def lookup(code_or_name: str) -> Rule | None:
 
 def load_rules() -> dict[str, Rule]:
     # Importing the modules registers their rules.
+    from auditor.advice import rules as _cost  # noqa: F401
     from auditor.rules import container, efs, iam, iam_ecs, launch_type, load_balancer, network  # noqa: F401
 
-    try:
-        from auditor.advice import rules as _cost  # noqa: F401
-    except ImportError:  # the cost advisor is optional at import time
-        pass
     return dict(sorted(REGISTRY.items()))
 
 

@@ -1,0 +1,66 @@
+"""ECR image manifests of x86 Fargate workloads, to tell which images also run on ARM64."""
+
+from __future__ import annotations
+
+import json
+
+from botocore.exceptions import ClientError
+
+from auditor.collect.base import CallLedger, Clients, chunks
+from auditor.graph.needs import ecr_repository
+from auditor.model import ImageInfo
+
+ACTIONS = ("ecr:BatchGetImage",)
+AFFECTS = ("K104",)
+MEDIA_TYPES = [
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+    "application/vnd.oci.image.manifest.v1+json",
+]
+
+
+def image_id(image: str) -> dict[str, str]:
+    name = image.split("/", 1)[1]
+    if "@" in name:
+        return {"imageDigest": name.split("@", 1)[1]}
+    last = name.rsplit("/", 1)[-1]
+    return {"imageTag": last.rsplit(":", 1)[1] if ":" in last else "latest"}
+
+
+def architectures(manifest: str) -> tuple[str, ...]:
+    """Platforms an image index lists; () for a single-platform manifest (not told here)."""
+    try:
+        doc = json.loads(manifest)
+    except (TypeError, json.JSONDecodeError):
+        return ()
+    return tuple(sorted({m.get("platform", {}).get("architecture", "")
+                         for m in doc.get("manifests", []) if isinstance(m, dict)} - {""}))
+
+
+def get_images(clients: Clients, ledger: CallLedger, region: str, account: str,
+               images: list[str]) -> list[ImageInfo]:
+    by_repo: dict[str, list[str]] = {}
+    for image in sorted(set(images)):
+        repo = ecr_repository(image)
+        if repo and repo[0] == account and repo[1] == region:
+            by_repo.setdefault(repo[2], []).append(image)
+    ecr = clients("ecr", region)
+    out = []
+    for repo, names in sorted(by_repo.items()):
+        for batch in chunks(names, 100):
+            try:
+                resp = ledger.guard("ecr", region, "BatchGetImage", AFFECTS, lambda r=repo, b=batch: (
+                    ecr.batch_get_image(repositoryName=r, imageIds=[image_id(i) for i in b],
+                                        acceptedMediaTypes=MEDIA_TYPES)), resource=repo,
+                    expected=("RepositoryNotFoundException",))
+            except ClientError:
+                continue  # no such repository: nothing to tell about its architectures
+            for img in (resp or {}).get("images", []):
+                ident = img.get("imageId", {})
+                for name in batch:
+                    want = image_id(name)
+                    if all(ident.get(k) == v for k, v in want.items()):
+                        out.append(ImageInfo(name, region, architectures(img.get("imageManifest", "")),
+                                             img.get("imageManifestMediaType")))
+    return out
