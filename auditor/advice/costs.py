@@ -103,7 +103,8 @@ class Advice:
             self.clusters[cluster_arn] = {
                 "instances": cis, "types": types, "monthly": hourly * self.hours,
                 "unpriced": missing,
-                "cpu": sum(ci.registered_cpu for ci in cis), "memory": sum(ci.registered_memory for ci in cis),
+                "cpu": sum(ci.registered_cpu for ci in cis),
+                "memory": sum(ci.registered_memory for ci in cis),
                 "reserved_cpu": sum(ci.registered_cpu - ci.remaining_cpu for ci in cis),
                 "reserved_memory": sum(ci.registered_memory - ci.remaining_memory for ci in cis)}
 
