@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from auditor.advice.instances import shape
 from auditor.advice.packing import pack
-from auditor.advice.sizes import all_fargate_sizes
+from auditor.advice.sizes import all_fargate_sizes, valid_fargate_size
 from auditor.graph.access import AccessModel
 from auditor.model import Inventory, Service, TaskDefinition, Utilisation
 from auditor.rules.launch_type import fargate_blockers, reservation
@@ -122,7 +122,9 @@ class Advice:
         arch = "arm" if (td.cpu_architecture or "").upper() == "ARM64" else "x86"
         if launch == "FARGATE":
             hourly = self.fargate_hourly(s.region, cpu, mem, arch, td.is_windows, td.ephemeral_storage_gib)
-            if hourly is None:
+            if not valid_fargate_size(cpu, mem, td.is_windows):
+                sc.assumptions.append("not a valid Fargate size (rule L102): cost unknown")
+            elif hourly is None:
                 sc.assumptions.append(f"no Fargate price for {s.region} ({arch})")
             else:
                 spot = self._spot_share(s)

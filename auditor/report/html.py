@@ -1,5 +1,159 @@
-"""Placeholder until the report is written."""
+"""report.html: one self-contained file (inline CSS and JS, no network), rendered by jinja2
+with autoescape. Account data reaches the page escaped, or as JSON that scripts only ever
+insert as text."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from auditor import __version__
+from auditor.iam.catalogue import catalogue
+from auditor.report import svg
+from auditor.rules.engine import SEVERITIES
+
+MAX_WORKLOADS = 150  # drawn in full; the rest are in permissions.csv
+MAX_PATHS = 100
+
+_env = Environment(loader=PackageLoader("auditor.report", "templates"),
+                   autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
+
+
+def safe_json(data) -> Markup:
+    """JSON for a <script type="application/json"> block: no sequence can close the tag."""
+    text = json.dumps(data, separators=(",", ":"), default=str)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def _name(arn: str) -> str:
+    return arn.rsplit("/", 1)[-1] if "/" in arn else arn.rsplit(":", 1)[-1]
+
+
+def role_summary(model, role_arn: str | None) -> dict | None:
+    if not role_arn:
+        return None
+    p = model.principals.get(role_arn)
+    if p is None:
+        return {"name": _name(role_arn), "arn": role_arn, "missing": True, "badges": [], "actions": 0}
+    c = model.classification(role_arn)
+    badges = []
+    if c.admin:
+        badges.append("admin")
+    if c.escalation:
+        badges.append("privilege escalation")
+    if c.service_wildcards:
+        badges.append("wildcards: " + ", ".join(sorted(c.service_wildcards)[:4]))
+    if c.permissions_management_on_all:
+        badges.append("changes permissions on *")
+    if c.data_read_on_all:
+        badges.append("reads data on *")
+    services = Counter(a.split(":")[0] for a in p.grants)
+    return {"name": p.name, "arn": role_arn, "missing": False, "badges": badges,
+            "actions": len(p.grants),
+            "services": ", ".join(f"{s} ({n})" for s, n in services.most_common(6))}
+
+
+def workloads_view(result, risky: set[str]) -> list[dict]:
+    model, ix = result.model, result.inventory.index
+    views = []
+    for w in model.workloads.values():
+        td = w.task_definition
+        left = [(s.name, "service", "runs") for s in w.services[:4]]
+        right = []
+        for role_arn, edge in ((td.task_role_arn, "task role"), (td.execution_role_arn, "execution role")):
+            if role_arn:
+                right.append((_name(role_arn), "iam-role", edge, model.is_admin(role_arn)))
+        for r in w.reachable_instance_roles:
+            right.append((_name(r.role_arn), "iam-role", "IMDS", True))
+        for s in w.services[:2]:
+            for ref in s.load_balancers[:2]:
+                tg = ix.target_group.get(ref.target_group_arn or "")
+                if tg:
+                    left.append((tg.name, "target-group", "forwards"))
+                elif ref.load_balancer_name:
+                    left.append((ref.load_balancer_name, "load-balancer", "forwards"))
+        for v in td.volumes:
+            if v.efs:
+                right.append((v.efs.file_system_id, "efs-file-system", "mounts", False))
+        instance = [role_summary(model, r.role_arn) | {"reason": r.reason}
+                    for r in w.reachable_instance_roles]
+        views.append({
+            "arn": td.arn, "name": f"{td.family}:{td.revision}",
+            "services": [s.name for s in w.services], "launch": ", ".join(sorted(w.launch_types)),
+            "network_mode": td.effective_network_mode, "risky": td.arn in risky,
+            "task": role_summary(model, td.task_role_arn),
+            "execution": role_summary(model, td.execution_role_arn),
+            "instance": instance, "no_task_role_on_ec2": w.on_ec2 and not td.task_role_arn,
+            "drawing": svg.neighbourhood(left[:6], (f"{td.family}:{td.revision}", "task-definition"),
+                                         right[:6])})
+    views.sort(key=lambda v: (not v["risky"], v["name"]))
+    return views[:MAX_WORKLOADS]
+
+
+def paths_view(result) -> list[dict]:
+    out = []
+    paths = sorted(result.model.escalation_paths, key=lambda p: -p.gains)[:MAX_PATHS]
+    for p in paths:
+        kind = "iam-user" if ":user/" in p.principal else "iam-role"
+        steps = [(_name(p.principal), kind)] + [(s["action"], "step") for s in p.steps] + \
+            [(_name(p.target_role), "iam-role")]
+        edges = ["may"] * (len(steps) - 2) + ["gains"]
+        out.append({"principal": p.principal, "target": p.target_role, "kind": p.kind,
+                    "gains": p.gains, "sample": p.sample_gains, "conditional": p.conditional,
+                    "drawing": svg.chain(steps, edges)})
+    return out
+
+
+def costs_view(result) -> dict:
+    by_cluster: dict[str, list[dict]] = {}
+    for row in result.costs:
+        by_cluster.setdefault(row["cluster"], []).append(row)
+    clusters = []
+    for name, rows in sorted(by_cluster.items()):
+        priced = [r for r in rows if r["monthly_cost_usd"] is not None]
+        clusters.append({"name": name, "rows": rows,
+                         "total": sum(r["monthly_cost_usd"] for r in priced),
+                         "chart": svg.bars([(r["service"], r["monthly_cost_usd"], r["monthly_saving_usd"] or 0)
+                                            for r in priced], f"{name}: monthly cost (saving in red)")})
+    total = sum(c["total"] for c in clusters)
+    saving = sum(r["monthly_saving_usd"] or 0 for r in result.costs)
+    saving += sum(f.evidence.get("monthly_saving_usd", 0) for f in result.findings if f.rule_id == "K105")
+    return {"clusters": clusters, "total": total, "saving": saving}
+
+
+def findings_data(result) -> list[dict]:
+    return [{"i": i, "fp": f.fingerprint, "sev": f.severity, "cat": f.category, "rule": f.rule_id,
+             "name": f.rule_name, "title": f.title, "msg": f.message, "type": f.resource_type,
+             "arn": f.resource_arn, "region": f.region, "related": list(f.related_arns),
+             "evidence": f.evidence, "fix": f.remediation, "refs": list(f.references),
+             "muted": f.muted, "why_muted": f.mute_reason, "new": f.new}
+            for i, f in enumerate(result.findings)]
+
+
+def top_risks(result, n: int = 10) -> list:
+    live = [f for f in result.findings if not f.muted and f.category != "cost"]
+    return sorted(live, key=lambda f: (SEVERITIES.index(f.severity),
+                                       "exposure" not in f.evidence, f.rule_id))[:n]
 
 
 def render_report(result) -> str:
-    return "<!doctype html><title>ecs-auditor</title>"
+    inv = result.inventory
+    summary = result.summary()
+    risky = {a for f in result.findings if not f.muted and f.severity in ("critical", "high")
+             for a in (f.resource_arn, *f.related_arns)}
+    return _env.get_template("report.html.j2").render(
+        inv=inv, summary=summary, severities=SEVERITIES, version=__version__,
+        catalogue_version=catalogue().version, generated_at=result.generated_at,
+        coverage=result.coverage, expired_mutes=result.expired_mutes, top=top_risks(result),
+        rules=sorted({(f.rule_id, f.rule_name) for f in result.findings}),
+        categories=sorted({f.category for f in result.findings}),
+        workloads=workloads_view(result, risky), workload_total=len(result.model.workloads),
+        paths=paths_view(result), path_total=len(result.model.escalation_paths),
+        costs=costs_view(result), pricing=result.pricing,
+        data=safe_json(findings_data(result)),
+        has_baseline=any(f.new is not None for f in result.findings),
+        new_count=sum(bool(f.new) for f in result.findings))

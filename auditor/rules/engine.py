@@ -186,6 +186,8 @@ def make_finding(ctx: Any, r: Rule, h: Hit) -> Finding:
     evidence = dict(h.evidence)
     message = h.message
     exposed = ctx.exposure(h.exposure_of) if h.exposure_of else None
+    if exposed:
+        evidence["exposure"] = exposed  # kept even at critical, so risk ranking can use it
     if exposed and r.code[0] == "I" and r.code[1] in "13":
         raised = raise_severity(sev)
         if raised != sev:
