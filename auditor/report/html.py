@@ -115,10 +115,10 @@ def costs_view(result) -> dict:
     clusters = []
     for name, rows in sorted(by_cluster.items()):
         priced = [r for r in rows if r["monthly_cost_usd"] is not None]
+        bars = [(r["service"], r["monthly_cost_usd"], r["monthly_saving_usd"] or 0) for r in priced]
         clusters.append({"name": name, "rows": rows,
                          "total": sum(r["monthly_cost_usd"] for r in priced),
-                         "chart": svg.bars([(r["service"], r["monthly_cost_usd"], r["monthly_saving_usd"] or 0)
-                                            for r in priced], f"{name}: monthly cost (saving in red)")})
+                         "chart": svg.bars(bars, f"{name}: monthly cost (saving in red)")})
     total = sum(c["total"] for c in clusters)
     saving = sum(r["monthly_saving_usd"] or 0 for r in result.costs)
     saving += sum(f.evidence.get("monthly_saving_usd", 0) for f in result.findings if f.rule_id == "K105")
