@@ -214,7 +214,9 @@ def print_summary(result, out) -> None:
     sev = ", ".join(f"{n} {k}" for k, n in s["by_severity"].items() if n)
     muted = f", {s['muted']} muted" if s["muted"] else ""
     print(f"{s['total']} findings ({sev or 'none'}){muted}; {len(result.coverage)} coverage gaps.")
-    for f in [f for f in result.findings if not f.muted][:5]:
+    from auditor.report.html import top_risks
+
+    for f in top_risks(result, 5):
         print(f"  [{f.severity}] {f.rule_id} {f.message}")
     written = sorted(p.name for p in Path(out).iterdir())
     print(f"Output in {out}/ ({', '.join(written)})")
@@ -271,7 +273,14 @@ def cmd_pricing(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    from auditor.demo import run_demo
+
+    return run_demo(args.output, args.quiet)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "demo": cmd_demo,
     "pricing": cmd_pricing,
     "audit": cmd_audit,
     "scan": cmd_scan,
