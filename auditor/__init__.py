@@ -7,18 +7,10 @@ The Python API (what notebooks use)::
 """
 
 __version__ = "0.1.0"
+
+# Bound after the submodules of the same names are imported, so the names mean the functions.
+from auditor.audit import audit  # noqa: E402
+from auditor.collect import collect  # noqa: E402
+from auditor.model import load_snapshot, save_snapshot  # noqa: E402
+
 __all__ = ["audit", "collect", "load_snapshot", "save_snapshot"]
-
-
-def __getattr__(name: str):
-    # Imported on first use, so `ecs-auditor --help` stays fast.
-    if name == "audit":
-        from auditor.audit import audit
-        return audit
-    if name == "collect":
-        from auditor.collect import collect
-        return collect
-    if name in ("load_snapshot", "save_snapshot"):
-        from auditor import model
-        return getattr(model, name)
-    raise AttributeError(f"module 'auditor' has no attribute {name!r}")

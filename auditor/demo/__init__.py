@@ -9,12 +9,12 @@ import time
 
 
 def run_demo(output: str, quiet: bool = False) -> int:
+    from auditor.audit import audit
     from auditor.cli import print_summary
     from auditor.collect import CollectOptions, collect
     from auditor.demo.server import DEMO_REGION, local_session, moto_server
     from auditor.demo.workloads import seed_demo
     from auditor.model import save_snapshot
-    from auditor.audit import audit
     from auditor.report import FORMATS, write_outputs
 
     start = time.monotonic()
