@@ -62,6 +62,19 @@ class AuditResult:
         from auditor.report.tables import costs_frame
         return costs_frame(self.costs)
 
+    def identities_frame(self) -> pd.DataFrame:
+        """One row per workload: its task, execution and reachable instance roles side by side."""
+        from auditor.report.tables import identities_frame
+        return identities_frame(self.model)
+
+    def escalation_frame(self) -> pd.DataFrame:
+        from auditor.report.tables import escalation_frame
+        return escalation_frame(self.model)
+
+    def neighbourhood(self, arn: str, radius: int = 2) -> nx.MultiDiGraph:
+        """The part of the graph within `radius` steps of a node, either direction."""
+        return nx.ego_graph(self.graph, arn, radius=radius, undirected=True)
+
     def fails(self, threshold: str | None) -> bool:
         if not threshold:
             return False

@@ -51,3 +51,38 @@ def costs_frame(costs: list[dict]) -> pd.DataFrame:
 
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     return atomic_write_text(path, frame.to_csv(index=False))
+
+
+def identities_frame(model) -> pd.DataFrame:
+    rows = []
+    for w in model.workloads.values():
+        td = w.task_definition
+        rows.append({"task_definition": f"{td.family}:{td.revision}",
+                     "services": ", ".join(s.name for s in w.services),
+                     "launch_type": ", ".join(sorted(w.launch_types)),
+                     "network_mode": td.effective_network_mode,
+                     "task_role": _role_cell(model, td.task_role_arn),
+                     "execution_role": _role_cell(model, td.execution_role_arn),
+                     "instance_role": "; ".join(_role_cell(model, r.role_arn)
+                                                for r in w.reachable_instance_roles),
+                     "arn": td.arn})
+    return pd.DataFrame(rows)
+
+
+def _role_cell(model, arn: str | None) -> str:
+    if not arn:
+        return ""
+    p = model.principals.get(arn)
+    if p is None:
+        return f"{arn.rsplit('/', 1)[-1]} (not found)"
+    admin = " ADMIN" if model.is_admin(arn) else ""
+    return f"{p.name} ({len(p.grants)} actions{admin})"
+
+
+def escalation_frame(model) -> pd.DataFrame:
+    return pd.DataFrame([{"principal": p.principal, "target_role": p.target_role, "kind": p.kind,
+                          "steps": " -> ".join(s["action"] for s in p.steps),
+                          "gains_actions": p.gains, "conditional": p.conditional}
+                         for p in model.escalation_paths],
+                        columns=["principal", "target_role", "kind", "steps", "gains_actions",
+                                 "conditional"])
