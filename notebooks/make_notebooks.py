@@ -9,8 +9,7 @@ HERE = Path(__file__).parent
 
 
 def params(default: str, extra: str = "") -> nbformat.NotebookNode:
-    cell = new_code_cell(f'SNAPSHOT = "{default}"  # a snapshot.json.gz from `ecs-auditor scan` or `collect`\n'
-                         + extra)
+    cell = new_code_cell(f'SNAPSHOT = "{default}"  # from `ecs-auditor scan` or `collect`\n' + extra)
     cell.metadata["tags"] = ["parameters"]
     return cell
 
@@ -25,8 +24,8 @@ def explore() -> nbformat.NotebookNode:
                       "result = audit(load_snapshot(SNAPSHOT))\nresult.summary()"),
         new_markdown_cell("## Findings by severity and category"),
         new_code_cell("findings = result.findings_frame()\n"
-                      "findings.pivot_table(index='severity', columns='category', values='fingerprint',"
-                      " aggfunc='count', fill_value=0)"),
+                      "findings.pivot_table(index='severity', columns='category',\n"
+                      "                     values='fingerprint', aggfunc='count', fill_value=0)"),
         new_code_cell("findings[['severity', 'rule_id', 'message']].head(15)"),
         new_markdown_cell("## The three identities of each workload"),
         new_code_cell("result.identities_frame()"),
@@ -58,15 +57,17 @@ def cost() -> nbformat.NotebookNode:
                       "inventory = load_snapshot(SNAPSHOT)\nresult = audit(inventory)\n"
                       "costs = result.costs_frame()\ncosts"),
         new_markdown_cell("## Cost per cluster"),
-        new_code_cell("by_cluster = costs.groupby('cluster')[['monthly_cost_usd', 'monthly_saving_usd']].sum()\n"
+        new_code_cell("by_cluster = costs.groupby('cluster')[\n"
+                      "    ['monthly_cost_usd', 'monthly_saving_usd']].sum()\n"
                       "by_cluster.plot.barh(figsize=(8, 3), title='monthly USD');\nby_cluster"),
         new_markdown_cell("## Right-sizing and launch-type advice"),
         new_code_cell("advice = result.findings_frame()\n"
                       "advice[advice.category == 'cost'][['rule_id', 'resource_arn', 'message']]"),
         new_markdown_cell("## What if"),
         new_code_cell("what_if = audit(inventory, headroom=HEADROOM, instance_family=FAMILY).costs_frame()\n"
-                      "compare = costs.set_index(['cluster', 'service'])[['monthly_saving_usd']].join(\n"
-                      "    what_if.set_index(['cluster', 'service'])[['monthly_saving_usd']], rsuffix='_what_if')\n"
+                      "key = ['cluster', 'service']\n"
+                      "compare = costs.set_index(key)[['monthly_saving_usd']].join(\n"
+                      "    what_if.set_index(key)[['monthly_saving_usd']], rsuffix='_what_if')\n"
                       "compare.plot.bar(figsize=(10, 3));\ncompare"),
     ])
 
