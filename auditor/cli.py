@@ -115,7 +115,8 @@ def cmd_collect(args: argparse.Namespace) -> int:
         raise UsageError(f"--output must name a .json.gz file, got {args.output!r}")
     inv = collect(collect_options(args))
     save_snapshot(inv, args.output)
-    print(f"snapshot written to {args.output} ({len(inv.gaps)} coverage gaps)", file=sys.stderr)
+    print(f"snapshot written to {args.output}: {sum(inv.call_counts.values())} API calls, "
+          f"{sum(inv.retry_counts.values())} retries, {len(inv.gaps)} coverage gaps", file=sys.stderr)
     return 0
 
 

@@ -132,6 +132,7 @@ class Collection:
             collected_at=started.strftime("%Y-%m-%dT%H:%M:%SZ"),
             tool_version=__version__,
             call_counts=dict(sorted(self.ledger.calls.items())),
+            retry_counts=self.ledger.retries,
             gaps=tuple(self.ledger.gaps),
             **{k: tuple(sorted(v, key=_sort_key)) for k, v in self.out.items()},
         )

@@ -76,8 +76,9 @@ class CallLedger:
 
     def attach(self, client: Any, region: str) -> Any:
         events = client.meta.events
+        service = client.meta.service_model.service_name
         events.register("before-parameter-build", self._on_call)  # before any stub answers
-        events.register("before-send", lambda **kw: self._on_send(region, **kw))
+        events.register("before-send", lambda **kw: self._on_send(region, service, **kw))
         return client
 
     def _on_call(self, model: Any, **_: Any) -> None:
@@ -86,11 +87,8 @@ class CallLedger:
             self.calls[name] += 1
             self.operations.append(name)
 
-    def _on_send(self, region: str, request: Any = None, event_name: str = "", **_: Any) -> None:
-        parts = event_name.split(".")  # before-send.<service>.<Operation>
-        if len(parts) < 3:
-            return
-        service, op = parts[1], parts[2]
+    def _on_send(self, region: str, service: str, event_name: str = "", **_: Any) -> None:
+        op = event_name.rsplit(".", 1)[-1]  # before-send.<service-id>.<Operation>, once per attempt
         with self._lock:
             self.attempts[f"{service}:{op}"] += 1
             bucket = ECS_OPERATION_BUCKET.get(op) if service == "ecs" and self.throttle else None
@@ -104,8 +102,10 @@ class CallLedger:
             limiter.take()
 
     @property
-    def retries(self) -> int:
-        return sum(self.attempts.values()) - sum(self.calls.values())
+    def retries(self) -> dict[str, int]:
+        """Attempts beyond the first, per operation (throttling, 5xx, timeouts)."""
+        return {op: n - self.calls[op] for op, n in sorted(self.attempts.items())
+                if n > self.calls[op]}
 
     def gap(self, service: str, region: str, operation: str, error: str,
             affects: Iterable[str], resource: str | None = None, message: str = "") -> None:

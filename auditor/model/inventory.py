@@ -52,6 +52,7 @@ class Inventory:
     collected_at: str = ""
     tool_version: str = ""
     call_counts: dict[str, int] = field(default_factory=dict)
+    retry_counts: dict[str, int] = field(default_factory=dict)
     gaps: tuple[Gap, ...] = ()
     clusters: tuple[Cluster, ...] = ()
     services: tuple[Service, ...] = ()

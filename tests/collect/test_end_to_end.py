@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 
-from auditor.model import Inventory
+from auditor.collect.bounds import lower_bound
 
 
 def test_every_seeded_resource_is_in_the_snapshot(demo_snapshot):
@@ -52,43 +51,6 @@ def test_fields_that_rules_depend_on_survive_collection(demo_snapshot):
     assert legacy.policy_status == "none" and not legacy.encrypted
     util = ix.utilisation[seeded.services["api"]]
     assert len(util.cpu_average) >= 300 and max(util.cpu_average) < 15
-
-
-def lower_bound(inv: Inventory) -> Counter:
-    """The fewest calls that can read this account, batching at each API's maximum."""
-    by_cluster = Counter(s.cluster_arn for s in inv.services)
-    ci_by_cluster = Counter(c.cluster_arn for c in inv.container_instances)
-    tasks_by_cluster = Counter(t.cluster_arn for t in inv.tasks)
-    n = len(inv.clusters)
-    elbv2 = [lb for lb in inv.load_balancers if lb.type != "classic"]
-    fs = len(inv.file_systems)
-    return Counter({
-        "sts:GetCallerIdentity": 1,
-        "iam:GetAccountAuthorizationDetails": 1,
-        "ecs:ListClusters": 1,
-        "ecs:DescribeClusters": math.ceil(n / 100),
-        "ecs:ListServices": n,
-        "ecs:DescribeServices": sum(math.ceil(v / 10) for v in by_cluster.values()),
-        "ecs:ListContainerInstances": n,
-        "ecs:DescribeContainerInstances": sum(math.ceil(v / 100) for v in ci_by_cluster.values()),
-        "ecs:ListTasks": n,
-        "ecs:DescribeTasks": sum(math.ceil(v / 100) for v in tasks_by_cluster.values()),
-        "ecs:ListTaskDefinitions": 1,
-        "ecs:DescribeTaskDefinition": len(inv.task_definitions),
-        "ec2:DescribeInstances": 1,
-        "ec2:DescribeSubnets": 1,
-        "ec2:DescribeSecurityGroups": 1,
-        "elbv2:DescribeTargetGroups": 1,
-        "elbv2:DescribeLoadBalancers": 1,
-        "elbv2:DescribeListeners": len(elbv2),
-        "elb:DescribeLoadBalancers": 1,
-        "efs:DescribeFileSystems": fs,
-        "efs:DescribeMountTargets": fs,
-        "efs:DescribeAccessPoints": fs,
-        "efs:DescribeFileSystemPolicy": fs,
-        "efs:DescribeMountTargetSecurityGroups": sum(len(f.mount_targets) for f in inv.file_systems),
-        "cloudwatch:GetMetricData": 1,
-    })
 
 
 def test_call_counts_equal_the_lower_bound(demo_snapshot):

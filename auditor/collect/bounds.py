@@ -1,0 +1,49 @@
+"""The fewest API calls that can read an account, batching at each API's maximum; the collector's
+call counts are compared with this (plus pagination) in the tests and the benchmark."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+from auditor.model import Inventory
+
+
+def lower_bound(inv: Inventory, metrics: bool = True) -> Counter:
+    by_cluster = Counter(s.cluster_arn for s in inv.services)
+    ci_by_cluster = Counter(c.cluster_arn for c in inv.container_instances)
+    tasks_by_cluster = Counter(t.cluster_arn for t in inv.tasks)
+    n = len(inv.clusters)
+    regions = max(1, len(inv.regions))
+    elbv2 = [lb for lb in inv.load_balancers if lb.type != "classic"]
+    fs = len(inv.file_systems)
+    bound = Counter({
+        "sts:GetCallerIdentity": 1,
+        "iam:GetAccountAuthorizationDetails": 1,
+        "ecs:ListClusters": regions,
+        "ecs:DescribeClusters": math.ceil(n / 100),
+        "ecs:ListServices": n,
+        "ecs:DescribeServices": sum(math.ceil(v / 10) for v in by_cluster.values()),
+        "ecs:ListContainerInstances": n,
+        "ecs:DescribeContainerInstances": sum(math.ceil(v / 100) for v in ci_by_cluster.values()),
+        "ecs:ListTasks": n,
+        "ecs:DescribeTasks": sum(math.ceil(v / 100) for v in tasks_by_cluster.values()),
+        "ecs:ListTaskDefinitions": regions,
+        "ecs:DescribeTaskDefinition": len(inv.task_definitions),
+        "ec2:DescribeInstances": math.ceil(len(inv.ec2_instances) / 200),
+        "ec2:DescribeSubnets": math.ceil(len(inv.subnets) / 200),
+        "ec2:DescribeSecurityGroups": math.ceil(len(inv.security_groups) / 200),
+        "elbv2:DescribeTargetGroups": math.ceil(len(inv.target_groups) / 20),
+        "elbv2:DescribeLoadBalancers": math.ceil(len(elbv2) / 20),
+        "elbv2:DescribeListeners": len(elbv2),
+        "elb:DescribeLoadBalancers": math.ceil(sum(lb.type == "classic" for lb in inv.load_balancers) / 20),
+        "efs:DescribeFileSystems": fs,
+        "efs:DescribeMountTargets": fs,
+        "efs:DescribeAccessPoints": fs,
+        "efs:DescribeFileSystemPolicy": fs,
+        "efs:DescribeMountTargetSecurityGroups": sum(len(f.mount_targets) for f in inv.file_systems),
+        "ecr:BatchGetImage": len({i.image.split("/", 1)[1].split(":")[0].split("@")[0]
+                                  for i in inv.images}),
+        "cloudwatch:GetMetricData": math.ceil(len(inv.services) / 75) if metrics else 0,
+    })
+    return +bound  # drop zero entries

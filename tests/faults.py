@@ -1,0 +1,97 @@
+"""A loopback HTTP proxy in front of the moto server that injects faults: throttling bursts,
+5xx answers, slow answers, access denied. Real HTTP, so botocore's real retry logic runs."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+# (operation, request number of that operation) -> None to forward, or (status, error code)
+Decide = Callable[[str, int], tuple[int, str] | None]
+
+
+def operation_of(headers, body: bytes) -> str:
+    target = headers.get("X-Amz-Target")
+    if target:  # JSON protocols: "AmazonEC2ContainerServiceV20141113.ListClusters"
+        return target.rsplit(".", 1)[-1]
+    for part in body.decode("utf-8", "replace").split("&"):  # query protocols: Action=...
+        if part.startswith("Action="):
+            return part[len("Action="):]
+    return "?"
+
+
+class FaultProxy:
+    def __init__(self, upstream: str, decide: Decide) -> None:
+        self.upstream = urlsplit(upstream)
+        self.decide = decide
+        self.seen: dict[str, int] = {}
+        self.injected: dict[str, int] = {}
+        self.lock = threading.Lock()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def _handle(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                op = operation_of(self.headers, body)
+                with proxy.lock:
+                    n = proxy.seen.get(op, 0)
+                    proxy.seen[op] = n + 1
+                fault = proxy.decide(op, n)
+                if fault:
+                    with proxy.lock:
+                        proxy.injected[op] = proxy.injected.get(op, 0) + 1
+                    self._error(*fault)
+                    return
+                conn = http.client.HTTPConnection(proxy.upstream.hostname, proxy.upstream.port,
+                                                  timeout=60)
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                conn.request(self.command, self.path, body=body, headers=headers)
+                resp = conn.getresponse()
+                data = resp.read()
+                self.send_response(resp.status)
+                for k, v in resp.getheaders():
+                    if k.lower() not in ("transfer-encoding", "content-length", "connection"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _error(self, status: int, code: str) -> None:
+                if code == "SLOW":
+                    time.sleep(status)
+                    status, code = 500, "InternalFailure"
+                if self.headers.get("X-Amz-Target"):
+                    data = json.dumps({"__type": code, "message": f"injected {code}"}).encode()
+                    ctype = "application/x-amz-json-1.1"
+                else:
+                    data = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code>"
+                            f"<Message>injected {code}</Message></Error>"
+                            "<RequestId>1</RequestId></ErrorResponse>").encode()
+                    ctype = "text/xml"
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("x-amzn-RequestId", "injected")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _handle
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> FaultProxy:
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
