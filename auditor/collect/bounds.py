@@ -42,8 +42,24 @@ def lower_bound(inv: Inventory, metrics: bool = True) -> Counter:
         "efs:DescribeAccessPoints": fs,
         "efs:DescribeFileSystemPolicy": fs,
         "efs:DescribeMountTargetSecurityGroups": sum(len(f.mount_targets) for f in inv.file_systems),
-        "ecr:BatchGetImage": len({i.image.split("/", 1)[1].split(":")[0].split("@")[0]
-                                  for i in inv.images}),
+        "ecr:BatchGetImage": len(_fargate_x86_repositories(inv)),
         "cloudwatch:GetMetricData": math.ceil(len(inv.services) / 75) if metrics else 0,
     })
     return +bound  # drop zero entries
+
+
+def _fargate_x86_repositories(inv: Inventory) -> set[tuple]:
+    """ECR repositories (of this account, in their region) of x86 Linux Fargate services' images."""
+    from auditor.graph.needs import ecr_repository
+
+    out = set()
+    for s in inv.services:
+        td = inv.index.task_definition.get(s.task_definition_arn)
+        if not s.uses_fargate or td is None or td.is_windows or \
+                (td.cpu_architecture or "X86_64") != "X86_64":
+            continue
+        for c in td.containers:
+            repo = ecr_repository(c.image)
+            if repo and repo[0] == inv.account_id and repo[1] == td.region:
+                out.add(repo)
+    return out
