@@ -31,7 +31,7 @@ test: $(STAMP) browser lint
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP) browser
-	$(BIN)/python -m auditor.bench $(BENCH_ARGS)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) reports/demo reports/bench .pytest_cache

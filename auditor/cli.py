@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -294,19 +296,27 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 }
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from auditor.collect import CollectError
     from auditor.diff import DiffError
     from auditor.model import SnapshotError
 
     args = build_parser().parse_args(argv)
+    # SIGTERM (a scheduler stopping us) unwinds like Ctrl-C: temporary files are removed and
+    # the previous output folder stays as it was.
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)
     try:
         return COMMANDS[args.command](args)
     except (UsageError, SnapshotError, CollectError, DiffError) as e:
         print(f"ecs-auditor: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("ecs-auditor: interrupted; nothing was overwritten", file=sys.stderr)
+        print("ecs-auditor: interrupted; the previous output was left as it was", file=sys.stderr)
         return 130
     except BrokenPipeError:  # e.g. piped into `head`
         sys.stderr.close()

@@ -11,8 +11,9 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-# (operation, request number of that operation) -> None to forward, or (status, error code)
-Decide = Callable[[str, int], tuple[int, str] | None]
+# (operation, request number of that operation, region) -> None to forward, or
+# (status, error code); ("SLOW" waits `status` seconds before answering 500).
+Decide = Callable[[str, int, str], tuple[int, str] | None]
 
 
 def operation_of(headers, body: bytes) -> str:
@@ -23,6 +24,13 @@ def operation_of(headers, body: bytes) -> str:
         if part.startswith("Action="):
             return part[len("Action="):]
     return "?"
+
+
+def region_of(headers) -> str:
+    # SigV4: "Credential=AKID/20261127/us-east-1/ecs/aws4_request"
+    auth = headers.get("Authorization", "")
+    scope = auth.split("Credential=", 1)[-1].split(",", 1)[0].split("/")
+    return scope[2] if len(scope) > 2 else ""
 
 
 class FaultProxy:
@@ -44,7 +52,7 @@ class FaultProxy:
                 with proxy.lock:
                     n = proxy.seen.get(op, 0)
                     proxy.seen[op] = n + 1
-                fault = proxy.decide(op, n)
+                fault = proxy.decide(op, n, region_of(self.headers))
                 if fault:
                     with proxy.lock:
                         proxy.injected[op] = proxy.injected.get(op, 0) + 1

@@ -41,6 +41,7 @@ class CollectOptions:
     workers: int = 8
     max_attempts: int = 10
     throttle: bool = True
+    read_timeout: float = 60.0
 
 
 def make_session(opts: CollectOptions) -> boto3.session.Session:
@@ -69,7 +70,8 @@ def collect(opts: CollectOptions | None = None, session: boto3.session.Session |
     opts = opts or CollectOptions()
     session = session or make_session(opts)
     ledger = ledger or CallLedger(throttle=opts.throttle)
-    clients = Clients(session, ledger, opts.endpoint_url, opts.max_attempts, opts.workers)
+    clients = Clients(session, ledger, opts.endpoint_url, opts.max_attempts, opts.workers,
+                      opts.read_timeout)
     default_region = session.region_name or "us-east-1"
     try:
         account_id = clients("sts", default_region).get_caller_identity()["Account"]

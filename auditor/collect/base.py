@@ -156,6 +156,7 @@ class Clients:
     endpoint_url: str | None = None
     max_attempts: int = 10
     workers: int = 8
+    read_timeout: float = 60.0
     _cache: dict[tuple[str, str], Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -168,7 +169,7 @@ class Clients:
                     retries={"mode": "adaptive", "total_max_attempts": self.max_attempts},
                     max_pool_connections=max(10, self.workers * 2),
                     connect_timeout=10,
-                    read_timeout=60,
+                    read_timeout=self.read_timeout,
                     user_agent_extra="ecs-auditor",
                 )
                 client = self.session.client(service, region_name=region,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from auditor.graph.escalation import ECS_TASKS, EscalationPath, find_paths
+from auditor.graph.escalation import ECS_TASKS, EscalationPath, Finder, Reach, find_reach
 from auditor.graph.needs import Need, execution_needs
 from auditor.graph.workloads import Workload, select_workloads
 from auditor.iam import DENIED, Classification, build_principals, classify
@@ -111,8 +111,7 @@ class AccessModel:
             if action_filter and not action_matches(action_filter, action):
                 continue
             resources: list[str] = []
-            for i in g.statements:
-                st = p.statements[i]
+            for st in p.sources(action):
                 resources += [f"NOT {r}" for r in st.not_resources] \
                     if st.not_resources is not None else list(st.resources)
             for r in dict.fromkeys(resources):
@@ -146,15 +145,16 @@ class AccessModel:
             principals.append({"arn": arn, "decision": v.decision,
                                "workloads": self._carriers(arn), "path": []})
         direct = {x["arn"] for x in principals}
-        for path in self.escalation_paths:
-            if path.target_role in direct and path.principal not in direct:
-                target = self.principals[path.target_role]
-                if target.decide(act, resource).decision != DENIED:
-                    principals.append({"arn": path.principal, "decision": "conditional",
-                                       "workloads": self._carriers(path.principal),
-                                       "path": path.to_dict()["steps"],
-                                       "via_role": path.target_role})
-                    direct.add(path.principal)
+        for principal, reach in sorted(self.escalation.items()):
+            if principal in direct:
+                continue
+            target = next((t for t in sorted(reach.targets, key=lambda t: -reach.targets[t])
+                           if t in direct), None)
+            path = self.escalation_path(principal, target) if target else None
+            if path:
+                principals.append({"arn": principal, "decision": "conditional",
+                                   "workloads": self._carriers(principal),
+                                   "path": path.to_dict()["steps"], "via_role": target})
         return {"action": act, "resource": resource, "principals": principals}
 
     def _carriers(self, role_arn: str) -> list[dict]:
@@ -169,9 +169,21 @@ class AccessModel:
         return out
 
     @cached_property
-    def escalation_paths(self) -> list[EscalationPath]:
+    def escalation(self) -> dict[str, Reach]:
+        """Principal -> what it can reach through ECS (only principals that are not admin)."""
         ecs_roles = [self.principals[r.arn] for r in self.inv.roles
                      if r.arn in self.principals and self.trusts(r.arn, ECS_TASKS)]
+        td_roles, exec_services = self._ecs_usage()
+        out = {}
+        for p in self.principals.values():
+            if not Finder(p, td_roles, exec_services).capable or self.is_admin(p.arn):
+                continue
+            reach = find_reach(p, ecs_roles, td_roles, exec_services)
+            if reach:
+                out[p.arn] = reach
+        return out
+
+    def _ecs_usage(self) -> tuple[dict[str, list[str]], list[tuple[str, str, str]]]:
         td_roles: dict[str, list[str]] = {}
         for td in self.inv.task_definitions:
             if td.task_role_arn:
@@ -181,10 +193,22 @@ class AccessModel:
             td = self.inv.index.task_definition.get(s.task_definition_arn)
             if s.enable_execute_command and td and td.task_role_arn:
                 exec_services.append((s.arn, s.cluster_arn, td.task_role_arn))
-        out = []
-        for p in self.principals.values():
-            out += find_paths(p, ecs_roles, td_roles, exec_services, self.is_admin)
-        return out
+        return td_roles, exec_services
+
+    @property
+    def escalation_paths(self) -> list[EscalationPath]:
+        """The detailed paths (most gained first for each principal)."""
+        return [path for reach in self.escalation.values() for path in reach.paths]
+
+    def escalation_path(self, principal: str, target: str) -> EscalationPath | None:
+        reach = self.escalation.get(principal)
+        if reach is None or target not in reach.targets:
+            return None
+        known = next((x for x in reach.paths if x.target_role == target), None)
+        if known:
+            return known
+        td_roles, exec_services = self._ecs_usage()
+        return Finder(self.principals[principal], td_roles, exec_services).path(self.principals[target])
 
     def exec_principals(self, service_arn: str) -> list[dict]:
         s = self.inv.index.service[service_arn]

@@ -1,16 +1,23 @@
-"""Principals that can obtain a more privileged role through ECS (rule I304)."""
+"""Principals that can obtain a more privileged role through ECS (rule I304).
+
+A principal with iam:PassRole on "*" reaches every role that trusts ECS, so the pairs are many:
+each reachable target is kept as a name, and full step-by-step paths are built for the targets
+that gain the most (and on demand for any other).
+"""
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 
 from auditor.iam import DENIED
-from auditor.iam.principals import Principal
+from auditor.iam.principals import Principal, covers_all_resources
 
 ECS_TASKS = "ecs-tasks.amazonaws.com"
 PASS_CONTEXT = {"iam:passedtoservice": (ECS_TASKS,)}
 LAUNCH_NEW = ("ecs:RunTask", "ecs:StartTask", "ecs:CreateService", "ecs:UpdateService")
 OVERRIDE = ("ecs:RunTask", "ecs:StartTask")  # these accept a taskRoleArn override
+PATHS_PER_PRINCIPAL = 25
 
 
 @dataclass
@@ -30,6 +37,15 @@ class EscalationPath:
                 "gains_actions": self.gains, "sample_gains": self.sample_gains, "via": self.via}
 
 
+@dataclass
+class Reach:
+    """Everything one principal can reach through ECS."""
+
+    principal: str
+    targets: dict[str, int]  # target role -> number of actions gained
+    paths: list[EscalationPath]  # the detailed ones, most gained first
+
+
 def _step(p: Principal, action: str, resource: str, context=None) -> dict | None:
     v = p.decide(action, resource, context)
     if v.decision == DENIED:
@@ -37,73 +53,103 @@ def _step(p: Principal, action: str, resource: str, context=None) -> dict | None
     return {"action": action, "resource": resource, "decision": v.decision}
 
 
-def gains(principal: Principal, target: Principal) -> list[str]:
-    """Actions the target role may perform that the principal may not."""
-    return sorted(set(target.grants) - set(principal.grants))
+class Finder:
+    """Escalation through ECS for one principal against the roles that trust ECS."""
+
+    def __init__(self, p: Principal, td_roles: dict[str, list[str]],
+                 exec_services: list[tuple[str, str, str]]) -> None:
+        self.p, self.td_roles, self.exec_services = p, td_roles, exec_services
+        g = p.grants
+        self.can_pass = "iam:passrole" in g
+        self.launchers = [a for a in LAUNCH_NEW if a.lower() in g]
+        self.register = _step(p, "ecs:RegisterTaskDefinition", "*") \
+            if "ecs:registertaskdefinition" in g else None
+        self.can_exec = "ecs:executecommand" in g
+        # When every statement naming iam:PassRole applies to all resources, the answer is the
+        # same for every role: decide it once (a principal with PassRole on "*" meets thousands).
+        self._pass_all: dict | None | bool = False
+        if self.can_pass and all(covers_all_resources(st) for st in p.statements + (p.boundary or ())
+                                 if statement_names(st, "iam:passrole")):
+            self._pass_all = _step(p, "iam:PassRole", "*", PASS_CONTEXT)
+
+    def passes(self, role: Principal) -> dict | None:
+        if self._pass_all is not False:
+            return dict(self._pass_all, resource=role.arn) if self._pass_all else None
+        return _step(self.p, "iam:PassRole", role.arn, PASS_CONTEXT)
+
+    @property
+    def capable(self) -> bool:
+        return (self.can_pass and bool(self.launchers)) or self.can_exec
+
+    def route(self, role: Principal) -> tuple[str, list[dict], list[str]] | None:
+        """(kind, steps, via) of the first way to obtain `role`, or None."""
+        p = self.p
+        if self.can_pass and self.launchers:
+            passed = self.passes(role)
+            if passed:
+                launch = self.launchers[0]
+                cond = "conditional" if p.grants[launch.lower()].conditional else "allowed"
+                if self.register:
+                    return "new-task-definition", [passed, self.register, {
+                        "action": launch, "resource": "*", "decision": cond}], []
+                override = next((a for a in self.launchers if a in OVERRIDE), None)
+                if override:
+                    return "task-role-override", [passed, {
+                        "action": override, "resource": "*", "decision": cond,
+                        "note": "overrides.taskRoleArn on an existing task definition"}], []
+                if self.td_roles.get(role.arn):
+                    tds = self.td_roles[role.arn]
+                    return "existing-task-definition", [passed, {
+                        "action": launch, "resource": tds[0], "decision": cond}], tds[:5]
+        if self.can_exec:
+            for svc, cluster, task_role in self.exec_services:
+                if task_role == role.arn:
+                    step = _step(p, "ecs:ExecuteCommand", cluster)
+                    if step:
+                        return "execute-command", [step], [svc]
+        return None
+
+    def path(self, role: Principal) -> EscalationPath | None:
+        found = self.route(role)
+        gained = gained_count(self.p.grant_keys, role.grant_keys)
+        if not found or not gained:
+            return None
+        kind, steps, via = found
+        mine = self.p.grant_keys
+        sample = [a for a in role.highlight_order if a not in mine][:8]
+        return EscalationPath(self.p.arn, role.arn, kind, steps,
+                              any(s["decision"] == "conditional" for s in steps), gained, sample, via)
 
 
-def find_paths(p: Principal, ecs_roles: list[Principal], td_roles: dict[str, list[str]],
-               exec_services: list[tuple[str, str, str]], is_admin) -> list[EscalationPath]:
-    """Paths from principal p. `td_roles`: role -> task definitions using it as task role;
-    `exec_services`: (service arn, cluster arn, task role arn) with ECS Exec enabled."""
-    if is_admin(p.arn):
-        return []
-    g = p.grants
-    can_pass = "iam:passrole" in g
-    can_register = "ecs:registertaskdefinition" in g
-    launchers = [a for a in LAUNCH_NEW if a.lower() in g]
-    can_exec = "ecs:executecommand" in g
-    if not ((can_pass and launchers) or can_exec):
-        return []
-    out: list[EscalationPath] = []
-    cache: dict[str, list[str]] = {}
+def find_reach(p: Principal, ecs_roles: list[Principal], td_roles: dict[str, list[str]],
+               exec_services: list[tuple[str, str, str]]) -> Reach | None:
+    finder = Finder(p, td_roles, exec_services)
+    if not finder.capable:
+        return None
+    mine = p.grant_keys
+    targets: dict[str, int] = {}
     for role in ecs_roles:
         if role.arn == p.arn:
             continue
-
-        def worth(role: Principal = role) -> list[str]:
-            # Computed only when a path exists: set difference on large grant tables.
-            if role.arn not in cache:
-                cache[role.arn] = gains(p, role)
-            return cache[role.arn]
-
-        pass_step = _step(p, "iam:PassRole", role.arn, PASS_CONTEXT) if can_pass else None
-        if pass_step and launchers:
-            if can_register and worth():
-                steps = [pass_step, _step(p, "ecs:RegisterTaskDefinition", "*"),
-                         {"action": launchers[0], "resource": "*", "decision":
-                          "conditional" if g[launchers[0].lower()].conditional else "allowed"}]
-                out.append(_path(p, role, "new-task-definition", steps, worth()))
-            elif any(a in launchers for a in OVERRIDE) and worth():
-                a = next(a for a in launchers if a in OVERRIDE)
-                steps = [pass_step, {"action": a, "resource": "*", "decision": "allowed",
-                                     "note": "overrides.taskRoleArn on an existing task definition"}]
-                out.append(_path(p, role, "task-role-override", steps, worth()))
-            elif td_roles.get(role.arn) and worth():
-                steps = [pass_step, {"action": launchers[0], "resource": td_roles[role.arn][0],
-                                     "decision": "allowed"}]
-                out.append(_path(p, role, "existing-task-definition", steps, worth(),
-                                 td_roles[role.arn][:5]))
-        if can_exec:
-            for svc, cluster, task_role in exec_services:
-                if task_role != role.arn:
-                    continue
-                step = _step(p, "ecs:ExecuteCommand", cluster)
-                if step and worth():
-                    out.append(_path(p, role, "execute-command", [step], worth(), [svc]))
-                    break
-    return out
+        gained = gained_count(mine, role.grant_keys)  # only a stronger role is worth reporting
+        if gained and finder.route(role):
+            targets[role.arn] = gained
+    if not targets:
+        return None
+    by_arn = {r.arn: r for r in ecs_roles}
+    best = heapq.nlargest(PATHS_PER_PRINCIPAL, targets, key=lambda a: (targets[a], a))
+    return Reach(p.arn, targets, [path for a in best if (path := finder.path(by_arn[a]))])
 
 
-def _path(p: Principal, role: Principal, kind: str, steps: list[dict], extra: list[str],
-          via: list[str] | None = None) -> EscalationPath:
-    steps = [s for s in steps if s]
-    return EscalationPath(p.arn, role.arn, kind, steps,
-                          any(s["decision"] == "conditional" for s in steps), len(extra),
-                          _highlights(extra), via or [])
+def gained_count(mine: frozenset[str], theirs: frozenset[str]) -> int:
+    """len(theirs - mine) without building the difference (iterate the smaller set)."""
+    if len(mine) < len(theirs):
+        return len(theirs) - sum(1 for a in mine if a in theirs)
+    return sum(1 for a in theirs if a not in mine)
 
 
-def _highlights(actions: list[str]) -> list[str]:
-    """A few telling examples: IAM and secrets first."""
-    first = [a for a in actions if a.startswith(("iam:", "secretsmanager:", "sts:", "kms:"))]
-    return (first + [a for a in actions if a not in first])[:8]
+def statement_names(st, action: str) -> bool:
+    from auditor.iam.catalogue import action_matches
+    if st.not_actions is not None:
+        return not any(action_matches(x, action) for x in st.not_actions)
+    return any(action_matches(x, action) for x in st.actions)

@@ -19,10 +19,7 @@ class ActionInfo:
     name: str  # "s3:GetObject" as AWS spells it
     access_level: str  # e.g. "Read", "Write", "Permissions management, Write"
     scopable: bool  # can be limited to a resource ARN (has resource types)
-
-    @property
-    def levels(self) -> frozenset[str]:
-        return frozenset(x.strip() for x in self.access_level.split(","))
+    levels: frozenset[str] = frozenset()  # the access level split: {"Permissions management", "Write"}
 
 
 class Catalogue:
@@ -35,8 +32,9 @@ class Catalogue:
             names = []
             for key, a in data.actions._get_actions(svc).items():
                 full = f"{svc}:{key}"
-                self.actions[full] = ActionInfo(f"{svc}:{a['name']}", a.get("accessLevel", ""),
-                                                bool(a.get("resourceTypes")))
+                level = a.get("accessLevel", "")
+                self.actions[full] = ActionInfo(f"{svc}:{a['name']}", level, bool(a.get("resourceTypes")),
+                                                frozenset(x.strip() for x in level.split(",")))
                 names.append(full)
             self.by_service[svc] = frozenset(names)
         self.all = frozenset(self.actions)

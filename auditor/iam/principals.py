@@ -6,6 +6,7 @@ managed policy; a user's also include its groups'. A permissions boundary inters
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -22,12 +23,15 @@ _PROBES = ("arn:aws:s3:::bucket/key", "arn:aws:iam::123456789012:role/x",
 
 @dataclass(frozen=True)
 class Grant:
-    """What a principal may do with one concrete action."""
+    """What a principal may do with one concrete action (one shared object per shape)."""
 
     everywhere: bool  # on every resource ("Resource": "*" or equivalent)
     conditional: bool  # only under a condition (or unless a conditional deny applies)
-    statements: tuple[int, ...]  # indexes into Principal.statements
     everywhere_conditional: bool = False  # the grant on every resource needs a condition
+
+
+_SHAPES = {(e, c, ec): Grant(e, c, ec) for e in (False, True) for c in (False, True)
+           for ec in (False, True)}
 
 
 @dataclass
@@ -58,16 +62,28 @@ class Principal:
         for action, g in own.items():
             b = limit.get(action)
             if b:
-                out[action] = Grant(g.everywhere and b.everywhere, g.conditional or b.conditional,
-                                    g.statements,
-                                    g.everywhere_conditional or b.everywhere_conditional)
+                out[action] = _SHAPES[(g.everywhere and b.everywhere, g.conditional or b.conditional,
+                                       g.everywhere_conditional or b.everywhere_conditional)]
         return out
+
+    @cached_property
+    def grant_keys(self) -> frozenset[str]:
+        return frozenset(self.grants)
+
+    @cached_property
+    def highlight_order(self) -> list[str]:
+        """Some of its actions, telling ones (IAM, STS, secrets, keys) first, for evidence."""
+        telling = sorted(a for a in self.grant_keys
+                         if a.startswith(("iam:", "secretsmanager:", "sts:", "kms:")))
+        return telling[:64] + sorted(self.grant_keys.difference(telling))[:64]
 
     def allowed(self, action: str) -> Grant | None:
         return self.grants.get(action.lower())
 
-    def statements_for(self, grant: Grant) -> list[dict]:
-        return [self.statements[i].describe() for i in grant.statements]
+    def sources(self, action: str) -> list[Statement]:
+        """The allow statements that grant a concrete action (for evidence and reports)."""
+        a = action.lower()
+        return [st for st in self.statements if st.effect == "Allow" and a in statement_actions(st)]
 
 
 def covers_all_resources(st: Statement) -> bool:
@@ -80,40 +96,53 @@ def covers_all_resources(st: Statement) -> bool:
 
 
 def statement_actions(st: Statement) -> frozenset[str]:
+    """The concrete actions a statement's Action (or NotAction) covers."""
+    return _actions(st.action_patterns, st.not_actions is not None)
+
+
+@functools.lru_cache(maxsize=65536)
+def _actions(patterns: tuple[str, ...], negated: bool) -> frozenset[str]:
     cat = catalogue()
-    named = frozenset().union(*(cat.expand(p) for p in st.action_patterns))
-    return cat.all - named if st.not_actions is not None else named
+    named = frozenset().union(*(cat.expand(p) for p in patterns))
+    return cat.all - named if negated else named
 
 
 def _grants(statements: tuple[Statement, ...]) -> dict[str, Grant]:
-    everywhere: dict[str, bool] = {}  # action -> conditional
-    somewhere: dict[str, bool] = {}
-    sources: dict[str, list[int]] = {}
-    for i, st in enumerate(statements):
+    """Set algebra over statements (an admin statement names 22,000 actions: no per-action work
+    beyond the final table)."""
+    sure: set[str] = set()  # allowed on some resource without condition
+    maybe: set[str] = set()  # allowed on some resource under a condition
+    sure_all: set[str] = set()  # allowed on every resource without condition
+    maybe_all: set[str] = set()
+    for st in statements:
         if st.effect != "Allow":
             continue
-        wide, cond = covers_all_resources(st), bool(st.conditions)
-        for a in statement_actions(st):
-            somewhere[a] = somewhere.get(a, True) and cond
+        acts, wide = statement_actions(st), covers_all_resources(st)
+        if st.conditions:
+            maybe |= acts
             if wide:
-                everywhere[a] = everywhere.get(a, True) and cond
-            sources.setdefault(a, []).append(i)
+                maybe_all |= acts
+        else:
+            sure |= acts
+            if wide:
+                sure_all |= acts
+    somewhere, everywhere = sure | maybe, sure_all | maybe_all
     for st in statements:
         if st.effect != "Deny":
             continue
-        wide = covers_all_resources(st)
-        for a in statement_actions(st) & somewhere.keys():
-            if st.conditions:
-                somewhere[a] = True
-                if a in everywhere:
-                    everywhere[a] = True
-            elif wide:
-                somewhere.pop(a, None)
-                everywhere.pop(a, None)
-            else:
-                everywhere.pop(a, None)  # denied on some resources: no longer on all
-    return {a: Grant(a in everywhere, c, tuple(sources[a]), everywhere.get(a, False))
-            for a, c in somewhere.items()}
+        hit = statement_actions(st) & somewhere
+        if not hit:
+            continue
+        if st.conditions:  # a deny that may apply: what it names is only conditionally allowed
+            sure -= hit
+            sure_all -= hit
+        elif covers_all_resources(st):
+            somewhere -= hit
+            everywhere -= hit
+        else:
+            everywhere -= hit  # denied on some resources: no longer on all
+    return {a: _SHAPES[(a in everywhere, a not in sure, a in everywhere and a not in sure_all)]
+            for a in somewhere}
 
 
 def _parse_all(inv: Inventory, label: str, inline, attached: tuple[str, ...],

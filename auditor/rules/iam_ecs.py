@@ -492,19 +492,17 @@ def escalate_via_ecs(ctx: AuditContext) -> Iterator[Hit]:
     """
     if not ctx.iam_collected:
         return
-    by_principal: dict[str, list] = {}
-    for path in ctx.model.escalation_paths:
-        by_principal.setdefault(path.principal, []).append(path)
-    for principal, paths in sorted(by_principal.items()):
-        paths.sort(key=lambda p: -p.gains)
+    for principal, reach in sorted(ctx.model.escalation.items()):
+        paths = reach.paths
         top = paths[0]
         usage = ctx.model.role_usage.get(principal, {})
         carriers = ctx.workload_arns([w for ws in usage.values() for w in ws])
         yield Hit(resource_arn=principal, resource_type="iam-" + principal.split(":")[5].split("/")[0],
-                  message=f"{principal.rsplit('/', 1)[-1]} can obtain {len(paths)} stronger role(s) "
-                          f"through ECS, e.g. {ctx.role_name(top.target_role)} ({top.kind}, "
+                  message=f"{principal.rsplit('/', 1)[-1]} can obtain {len(reach.targets)} stronger "
+                          f"role(s) through ECS, e.g. {ctx.role_name(top.target_role)} ({top.kind}, "
                           f"+{top.gains} actions).",
-                  evidence={"paths": [p.to_dict() for p in paths]},
+                  evidence={"targets_total": len(reach.targets),
+                            "paths": [p.to_dict() for p in paths]},
                   related_arns=tuple(p.target_role for p in paths) + carriers,
                   severity=lower_severity("high") if all(p.conditional for p in paths) else None,
                   exposure_of=carriers)

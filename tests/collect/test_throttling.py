@@ -13,7 +13,7 @@ def test_throttling_bursts_are_retried_with_no_gap_and_nothing_lost(demo_server)
     clean = collect(CollectOptions(endpoint_url=endpoint, regions=("us-east-1",), metrics=False),
                     session=local_session())
 
-    def throttle(op: str, n: int):
+    def throttle(op: str, n: int, region: str):
         # Every ECS operation is throttled on its first request, then one in five.
         if op in ("ListClusters", "DescribeClusters", "ListServices", "DescribeServices",
                   "ListTaskDefinitions", "DescribeTaskDefinition", "ListTasks", "DescribeTasks",

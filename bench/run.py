@@ -1,0 +1,153 @@
+"""`make bench`: measure collection, audit, report and IAM/graph work on synthetic accounts.
+
+Writes reports/bench/results.json and results.md. Sizes: S (the demo), M; L with --sizes S,M,L.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "reports" / "bench"
+
+
+def measured(task: str, *args: str) -> dict:
+    """Run a bench task in its own process; add its wall time and peak resident memory."""
+    t = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "bench.tasks", task, *args], cwd=ROOT,
+                            stdout=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(proc.pid, 0)
+    out = proc.stdout.read()
+    if status != 0:
+        raise RuntimeError(f"bench task {task} failed")
+    result = json.loads(out.strip().splitlines()[-1])
+    result["wall_seconds"] = round(time.perf_counter() - t, 2)
+    result["peak_mb"] = round(usage.ru_maxrss / 1024)  # Linux reports KiB
+    return result
+
+
+def chromium_load(html: Path) -> float | None:
+    """Seconds until the report's findings table has rendered in headless Chromium."""
+    import shutil
+
+    path = shutil.which("chromium")
+    if not path:
+        return None
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=path, args=["--no-sandbox", "--disable-gpu",
+                                                          "--disable-background-networking"])
+        page = b.new_page()
+        t = time.perf_counter()
+        page.goto(html.as_uri(), wait_until="load")
+        page.locator("#rows tr.finding").first.wait_for()
+        took = time.perf_counter() - t
+        b.close()
+    return round(took, 2)
+
+
+def collect_size(name: str, work: Path) -> dict:
+    from auditor.collect import CollectOptions, collect
+    from auditor.collect.base import CallLedger
+    from auditor.collect.bounds import lower_bound
+    from auditor.demo.server import local_session, moto_server
+    from auditor.model import save_snapshot
+
+    with moto_server() as endpoint:
+        t = time.perf_counter()
+        if name == "S":
+            from auditor.demo.workloads import seed_demo
+            seed_demo(endpoint)
+            shape = {"account": "the demo"}
+        else:
+            from bench.seed import seed_size
+            from bench.synthetic import SIZES
+            shape = seed_size(endpoint, SIZES[name])
+        seeded = time.perf_counter() - t
+        ledger = CallLedger()
+        t = time.perf_counter()
+        inv = collect(CollectOptions(endpoint_url=endpoint, regions=("us-east-1",), max_attempts=2),
+                      session=local_session(), ledger=ledger)
+        collected = time.perf_counter() - t
+    snap = save_snapshot(inv, work / f"{name}.json.gz")
+    bound = lower_bound(inv)
+    calls = Counter(inv.call_counts)
+    return {"shape": shape, "seed_seconds": round(seeded, 1), "collect_seconds": round(collected, 1),
+            "calls": sum(calls.values()), "lower_bound": sum(bound.values()),
+            "calls_over_bound": {k: [calls[k], bound[k]] for k in sorted(set(calls) | set(bound))
+                                 if calls[k] != bound[k]},
+            "gaps": len(inv.gaps), "snapshot_mb": round(snap.stat().st_size / 1e6, 2),
+            "counts": {"services": len(inv.services), "task_definitions": len(inv.task_definitions),
+                       "roles": len(inv.roles), "managed_policies": len(inv.managed_policies)}}
+
+
+def offline(work: Path) -> dict:
+    from auditor.model import Inventory, save_snapshot
+    from bench.synthetic import SIZES, offline_findings_inventory, offline_iam
+
+    roles, policies = offline_iam(SIZES["IAM"])
+    iam_snap = save_snapshot(Inventory(account_id="123456789012", roles=tuple(roles),
+                                       managed_policies=tuple(policies)), work / "iam.json.gz")
+    out = {"iam_5000_roles": measured("iam", str(iam_snap)),
+           "graph_5000_roles": measured("graph", str(iam_snap))}
+    big = save_snapshot(offline_findings_inventory(), work / "findings10k.json.gz")
+    report_dir = work / "report10k"
+    out["report_10k"] = measured("audit", str(big), str(report_dir))
+    html = report_dir / "report.html"
+    out["report_10k"].update(report_mb=round(html.stat().st_size / 1e6, 2), chromium_load_seconds=chromium_load(html))
+    return out
+
+
+def markdown(results: dict) -> str:
+    lines = ["# Benchmark", "", f"Machine: {os.cpu_count()} cores. Generated {results['when']}.", "",
+             "| size | services | task defs described | roles | API calls | lower bound | collect s "
+             "| audit s | audit peak MB | report MB | Chromium load s |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for name, r in results["sizes"].items():
+        c, a = r["collect"], r["audit"]
+        lines.append(f"| {name} | {c['counts']['services']} | {c['counts']['task_definitions']} | "
+                     f"{c['counts']['roles']} | {c['calls']} | {c['lower_bound']} | {c['collect_seconds']} | "
+                     f"{a['audit_seconds']} | {a['peak_mb']} | {a['report_mb']} | {a['chromium_load_seconds']} |")
+    o = results["offline"]
+    lines += ["", "| offline measure | seconds | peak MB | detail |", "|---|---|---|---|",
+              f"| classify 5,000 roles / 1,000 policies | {o['iam_5000_roles']['classify_seconds']} | "
+              f"{o['iam_5000_roles']['peak_mb']} | {o['iam_5000_roles']['admin_roles']} admin roles |",
+              f"| graph of 5,000 roles + who_can | {o['graph_5000_roles']['graph_seconds']} + "
+              f"{o['graph_5000_roles']['who_can_seconds']} | {o['graph_5000_roles']['peak_mb']} | "
+              f"{o['graph_5000_roles']['nodes']} nodes |",
+              f"| audit + report with {o['report_10k']['findings']} findings | {o['report_10k']['audit_seconds']} | "
+              f"{o['report_10k']['peak_mb']} | report {o['report_10k']['report_mb']} MB, Chromium load "
+              f"{o['report_10k']['chromium_load_seconds']} s |"]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    p = argparse.ArgumentParser()
+    p.add_argument("--sizes", default="S,M")
+    args = p.parse_args()
+    work = OUT / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    results = {"when": time.strftime("%Y-%m-%d %H:%M"), "sizes": {}, "offline": offline(work)}
+    for name in [s.strip() for s in args.sizes.split(",") if s.strip()]:
+        print(f"size {name}: seeding and collecting", file=sys.stderr)
+        c = collect_size(name, work)
+        a = measured("audit", str(work / f"{name}.json.gz"), str(work / f"out-{name}"))
+        html = work / f"out-{name}" / "report.html"
+        a.update(report_mb=round(html.stat().st_size / 1e6, 2), chromium_load_seconds=chromium_load(html))
+        results["sizes"][name] = {"collect": c, "audit": a}
+    (OUT / "results.json").write_text(json.dumps(results, indent=1))
+    (OUT / "results.md").write_text(markdown(results))
+    print(markdown(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
