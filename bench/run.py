@@ -102,7 +102,8 @@ def offline(work: Path) -> dict:
     report_dir = work / "report10k"
     out["report_10k"] = measured("audit", str(big), str(report_dir))
     html = report_dir / "report.html"
-    out["report_10k"].update(report_mb=round(html.stat().st_size / 1e6, 2), chromium_load_seconds=chromium_load(html))
+    out["report_10k"].update(report_mb=round(html.stat().st_size / 1e6, 2),
+                             chromium_load_seconds=chromium_load(html))
     return out
 
 
@@ -113,19 +114,22 @@ def markdown(results: dict) -> str:
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, r in results["sizes"].items():
         c, a = r["collect"], r["audit"]
-        lines.append(f"| {name} | {c['counts']['services']} | {c['counts']['task_definitions']} | "
-                     f"{c['counts']['roles']} | {c['calls']} | {c['lower_bound']} | {c['collect_seconds']} | "
-                     f"{a['audit_seconds']} | {a['peak_mb']} | {a['report_mb']} | {a['chromium_load_seconds']} |")
+        n = c["counts"]
+        lines.append(f"| {name} | {n['services']} | {n['task_definitions']} | {n['roles']} | "
+                     f"{c['calls']} | {c['lower_bound']} | {c['collect_seconds']} | "
+                     f"{a['audit_seconds']} | {a['peak_mb']} | {a['report_mb']} | "
+                     f"{a['chromium_load_seconds']} |")
     o = results["offline"]
+    r10 = o["report_10k"]
     lines += ["", "| offline measure | seconds | peak MB | detail |", "|---|---|---|---|",
               f"| classify 5,000 roles / 1,000 policies | {o['iam_5000_roles']['classify_seconds']} | "
               f"{o['iam_5000_roles']['peak_mb']} | {o['iam_5000_roles']['admin_roles']} admin roles |",
               f"| graph of 5,000 roles + who_can | {o['graph_5000_roles']['graph_seconds']} + "
               f"{o['graph_5000_roles']['who_can_seconds']} | {o['graph_5000_roles']['peak_mb']} | "
               f"{o['graph_5000_roles']['nodes']} nodes |",
-              f"| audit + report with {o['report_10k']['findings']} findings | {o['report_10k']['audit_seconds']} | "
-              f"{o['report_10k']['peak_mb']} | report {o['report_10k']['report_mb']} MB, Chromium load "
-              f"{o['report_10k']['chromium_load_seconds']} s |"]
+              f"| audit + report with {r10['findings']} findings | {r10['audit_seconds']} | "
+              f"{r10['peak_mb']} | report {r10['report_mb']} MB, Chromium load "
+              f"{r10['chromium_load_seconds']} s |"]
     return "\n".join(lines) + "\n"
 
 

@@ -111,7 +111,8 @@ def test_sigterm_during_a_scan_leaves_the_previous_output_intact(demo_server, tm
 def test_error_messages_never_print_credentials(tmp_path):
     secret = "Zz9SuperSecretAccessKeyValue/DoNotPrint1234"
     with FaultProxy("http://127.0.0.1:9", lambda op, n, r: (403, "InvalidClientTokenId")) as proxy:
-        env = aws_env(proxy.url) | {"AWS_SECRET_ACCESS_KEY": secret, "AWS_ACCESS_KEY_ID": "AKIAZZZZZZZZZZZZZZZZ"}
+        env = aws_env(proxy.url) | {"AWS_SECRET_ACCESS_KEY": secret,
+                                    "AWS_ACCESS_KEY_ID": "AKIAZZZZZZZZZZZZZZZZ"}
         proc = run_cli("collect", "--endpoint-url", proxy.url, "--output", str(tmp_path / "s.json.gz"),
                        env=env)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1
