@@ -316,8 +316,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"ecs-auditor: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        # Anything half-written was removed while the exception unwound; worker threads may
+        # still wait on slow calls, so leave now rather than join them.
         print("ecs-auditor: interrupted; the previous output was left as it was", file=sys.stderr)
-        return 130
+        sys.stderr.flush()
+        os._exit(130)
     except BrokenPipeError:  # e.g. piped into `head`
         sys.stderr.close()
         return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -16,7 +17,20 @@ from urllib.parse import urlsplit
 Decide = Callable[[str, int, str], tuple[int, str] | None]
 
 
-def operation_of(headers, body: bytes) -> str:
+EFS_PATHS = (  # EFS is REST-JSON: the operation is in the method and path
+    (re.compile(r"GET /2015-02-01/file-systems/[^/]+/policy"), "DescribeFileSystemPolicy"),
+    (re.compile(r"GET /2015-02-01/mount-targets/[^/]+/security-groups"),
+     "DescribeMountTargetSecurityGroups"),
+    (re.compile(r"GET /2015-02-01/mount-targets"), "DescribeMountTargets"),
+    (re.compile(r"GET /2015-02-01/access-points"), "DescribeAccessPoints"),
+    (re.compile(r"GET /2015-02-01/file-systems"), "DescribeFileSystems"),
+)
+
+
+def operation_of(headers, body: bytes, method: str = "POST", path: str = "/") -> str:
+    for pattern, op in EFS_PATHS:
+        if pattern.match(f"{method} {path}"):
+            return op
     target = headers.get("X-Amz-Target")
     if target:  # JSON protocols: "AmazonEC2ContainerServiceV20141113.ListClusters"
         return target.rsplit(".", 1)[-1]
@@ -48,7 +62,7 @@ class FaultProxy:
 
             def _handle(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                op = operation_of(self.headers, body)
+                op = operation_of(self.headers, body, self.command, self.path)
                 with proxy.lock:
                     n = proxy.seen.get(op, 0)
                     proxy.seen[op] = n + 1
@@ -76,9 +90,16 @@ class FaultProxy:
                 if code == "SLOW":
                     time.sleep(status)
                     status, code = 500, "InternalFailure"
-                if self.headers.get("X-Amz-Target"):
+                if self.headers.get("X-Amz-Target") or self.path.startswith("/2015-02-01/"):
                     data = json.dumps({"__type": code, "message": f"injected {code}"}).encode()
                     ctype = "application/x-amz-json-1.1"
+                    self.send_response(status)
+                    self.send_header("x-amzn-ErrorType", code)
+                    self.send_header("Content-Type", ctype)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                    return
                 else:
                     data = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code>"
                             f"<Message>injected {code}</Message></Error>"
@@ -94,6 +115,8 @@ class FaultProxy:
             do_GET = do_POST = do_PUT = do_DELETE = _handle
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        # A client that gave up (timeout, interrupt) closes its socket: not an error here.
+        self.server.handle_error = lambda request, address: None
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def __enter__(self) -> FaultProxy:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -108,24 +109,14 @@ class Collection:
 
     def run(self) -> Inventory:
         started = datetime.now(UTC)
-        with ThreadPoolExecutor(max_workers=self.opts.workers) as pool:
-            self.pool = pool
-            iam_future = pool.submit(iam.get_authorization_details, self.c, self.ledger)
-            per_region = list(pool.map(self._region_start, self.regions))
-            cluster_jobs = [(r, cl) for r, (clusters, _) in zip(self.regions, per_region,
-                                                                strict=True)
-                            for cl in clusters or []]
-            for region, cluster in cluster_jobs:
-                self.add("clusters", [ecs.transform_cluster(cluster, region)])
-            results = list(pool.map(lambda job: self._cluster(*job), cluster_jobs))
-            for _job, (services, instances, tasks) in zip(cluster_jobs, results,
-                                                                 strict=True):
-                self.add("services", services)
-                self.add("tasks", tasks)
-                self.add("container_instances", instances)
-            self._task_definitions(per_region)
-            list(pool.map(self._region_references, self.regions))
-            details = iam_future.result()
+        self.pool = ThreadPoolExecutor(max_workers=self.opts.workers, initializer=_quiet_worker)
+        try:
+            details = self._phases()
+        except BaseException:
+            # Interrupted (or failed): do not wait for calls still in flight.
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        self.pool.shutdown()
         for key, items in iam.transform(details).items() if details else []:
             self.add(key, items)
         return Inventory(
@@ -138,6 +129,23 @@ class Collection:
             gaps=tuple(self.ledger.gaps),
             **{k: tuple(sorted(v, key=_sort_key)) for k, v in self.out.items()},
         )
+
+    def _phases(self) -> dict | None:
+        pool = self.pool
+        iam_future = pool.submit(iam.get_authorization_details, self.c, self.ledger)
+        per_region = list(pool.map(self._region_start, self.regions))
+        cluster_jobs = [(r, cl) for r, (clusters, _) in zip(self.regions, per_region, strict=True)
+                        for cl in clusters or []]
+        for region, cluster in cluster_jobs:
+            self.add("clusters", [ecs.transform_cluster(cluster, region)])
+        for services, instances, tasks in pool.map(lambda job: self._cluster(*job), cluster_jobs):
+            self.add("services", services)
+            self.add("tasks", tasks)
+            self.add("container_instances", instances)
+        self._task_definitions(per_region)
+        list(pool.map(self._region_references, self.regions))
+        return iam_future.result()
+
 
     # Phase 1, per region: clusters and the list of ACTIVE task definitions.
     def _region_start(self, region: str) -> tuple[list[dict] | None, list[str] | None]:
@@ -226,6 +234,12 @@ class Collection:
         if self.opts.metrics and services:
             self.add("utilisation", cloudwatch.get_utilisation(self.c, self.ledger, region,
                                                                services))
+
+
+def _quiet_worker() -> None:
+    # Interrupts go to the main thread, which then stops promptly; a worker that took the
+    # signal would leave the main thread asleep until every slow call had returned.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
 
 
 def _sort_key(item: Any) -> str:
