@@ -30,6 +30,7 @@ class AuditResult:
     expired_mutes: list[dict] = field(default_factory=list)
     generated_at: str = ""
     pricing: dict = field(default_factory=dict)
+    fits: list[dict] = field(default_factory=list)  # launch-type fit per workload
 
     @cached_property
     def graph(self) -> nx.MultiDiGraph:
@@ -118,6 +119,7 @@ def audit(inv: Inventory, mutelist: str | Path | list | None = None, pricing: st
     ctx = AuditContext(inv, model)
     ctx.advice = advise(inv, model, pricing, headroom=headroom, instance_family=instance_family)
     costs, pricing_meta = ctx.advice.rows(), ctx.advice.pricing_meta()
+    fits = ctx.advice.fits()
     findings, failures = run_rules(ctx)
     expired: list[dict] = []
     if mutelist is not None:
@@ -127,7 +129,7 @@ def audit(inv: Inventory, mutelist: str | Path | list | None = None, pricing: st
         old = set(baseline)
         findings = [replace(f, new=f.fingerprint not in old) for f in findings]
     return AuditResult(inv, model, findings, coverage_gaps(inv, model, failures), costs, expired,
-                       datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), pricing_meta)
+                       datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), pricing_meta, fits)
 
 
 def findings_document(result: AuditResult) -> dict:
@@ -141,6 +143,6 @@ def findings_document(result: AuditResult) -> dict:
         "collected_at": inv.collected_at,
         "coverage": {"gaps": result.coverage, "expired_mutes": result.expired_mutes},
         "summary": result.summary(),
-        "costs": {"services": result.costs, "pricing": result.pricing},
+        "costs": {"services": result.costs, "pricing": result.pricing, "fit": result.fits},
         "findings": [f.to_dict() for f in result.findings],
     }

@@ -5,9 +5,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from auditor.advice.instances import shape
+from auditor.advice.instances import is_arm, shape
 from auditor.advice.packing import pack
-from auditor.advice.sizes import all_fargate_sizes, valid_fargate_size
+from auditor.advice.sizes import (
+    MAX_FARGATE_CPU,
+    MAX_FARGATE_MEMORY,
+    WINDOWS_CPUS,
+    all_fargate_sizes,
+    valid_fargate_size,
+)
 from auditor.graph.access import AccessModel
 from auditor.model import Inventory, Service, TaskDefinition, Utilisation
 from auditor.rules.launch_type import fargate_blockers, reservation
@@ -282,11 +288,37 @@ class Advice:
                     assumptions=[f"Spot discount estimated at {discount:.0%} (AWS: up to 70%)",
                                  "tasks tolerate a two-minute interruption notice"])
 
+    # --- launch-type fit ------------------------------------------------------------------------
+    def fit(self, td: TaskDefinition) -> dict:
+        """Can this task definition run on Fargate (else the exact blockers) and on which EC2
+        instance types of the price table (large enough, right architecture)?"""
+        cpu, mem = reservation(td)
+        blockers = [f"{b['parameter']}" + (f" ({b['container']})" if b["container"] else "")
+                    for b in fargate_blockers(td)]
+        if cpu > MAX_FARGATE_CPU or mem > MAX_FARGATE_MEMORY:
+            blockers.append(f"size {size_label(cpu, mem)} above Fargate's 16 vCPU / 120 GB")
+        if td.is_windows:
+            if cpu and cpu not in WINDOWS_CPUS and cpu <= 4096 and not valid_fargate_size(cpu, mem, True):
+                blockers.append("Windows on Fargate takes 1, 2 or 4 vCPU only")
+            if any(v.efs for v in td.volumes):
+                blockers.append("EFS volumes are not supported for Windows on Fargate")
+        arm = (td.cpu_architecture or "").upper() == "ARM64"
+        types = sorted((t for t in self.table.get("ec2", {}).get(td.region, {})
+                        if (cap := shape(t)) and cap[0] >= cpu and cap[1] >= mem and is_arm(t) == arm),
+                       key=lambda t: self.ec2_hourly(td.region, t))
+        return {"task_definition": td.arn, "cpu": cpu, "memory": mem,
+                "fargate": {"fits": not blockers, "blockers": blockers},
+                "ec2": {"fits": bool(types), "instance_types": types[:8]}}
+
+    def fits(self) -> list[dict]:
+        return [self.fit(w.task_definition) for w in self.model.workloads.values()]
+
     # --- outputs ----------------------------------------------------------------------------------
     def rows(self) -> list[dict]:
         out = []
         for sc in self.services.values():
             best = sc.best()
+            fit = self.fit(sc.td)
             out.append({"service_arn": sc.service.arn, "service": sc.service.name,
                         "cluster": sc.service.cluster_arn.rsplit("/", 1)[-1],
                         "launch_type": sc.launch, "size": size_label(sc.cpu, sc.memory),
@@ -294,12 +326,16 @@ class Advice:
                         "monthly_cost_usd": round(sc.monthly, 2) if sc.monthly is not None else None,
                         "recommendation": best["recommended"] if best else "",
                         "monthly_saving_usd": best["monthly_saving_usd"] if best else 0.0,
-                        "assumptions": "; ".join(sc.assumptions)})
+                        "assumptions": "; ".join(sc.assumptions),
+                        "fits_fargate": "yes" if fit["fargate"]["fits"] else
+                        "no: " + ", ".join(fit["fargate"]["blockers"]),
+                        "fits_ec2": ", ".join(fit["ec2"]["instance_types"][:3]) or "no listed type"})
         for arn, cost in self.idle().items():
             out.append({"service_arn": "", "service": "(idle capacity)", "cluster": arn.rsplit("/", 1)[-1],
                         "launch_type": "EC2", "size": "", "desired_count": 0,
                         "monthly_cost_usd": round(cost, 2), "recommendation": "",
-                        "monthly_saving_usd": 0.0, "assumptions": "registered capacity no service reserves"})
+                        "monthly_saving_usd": 0.0, "assumptions": "registered capacity no service reserves",
+                        "fits_fargate": "", "fits_ec2": ""})
         return out
 
     def pricing_meta(self) -> dict:

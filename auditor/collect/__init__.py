@@ -219,8 +219,13 @@ class Collection:
         subnet_ids |= {s for t in tasks for s in t.subnets}
         subnet_ids |= {i.subnet_id for i in ec2_instances if i.subnet_id}
         subnet_ids |= {mt.subnet_id for fs in file_systems for mt in fs.mount_targets}
-        self.add("subnets", [ec2.transform_subnet(d, region) for d in ec2.get_subnets(
-            self.c, self.ledger, region, sorted(subnet_ids))])
+        subnets = [ec2.transform_subnet(d, region) for d in ec2.get_subnets(
+            self.c, self.ledger, region, sorted(subnet_ids))]
+        self.add("subnets", subnets)
+        vpc_ids = {s.vpc_id for s in subnets} | {i.vpc_id for i in ec2_instances if i.vpc_id}
+        vpc_ids |= {x.vpc_id for x in tgs + lbs if x.vpc_id}
+        self.add("vpcs", [ec2.transform_vpc(d, region) for d in ec2.get_vpcs(
+            self.c, self.ledger, region, sorted(vpc_ids))])
         sg_ids = {g for svc in services for g in svc.security_groups}
         sg_ids |= {g for i in ec2_instances for g in i.security_groups}
         sg_ids |= {g for fs in file_systems for mt in fs.mount_targets for g in mt.security_groups}
@@ -243,8 +248,9 @@ def _quiet_worker() -> None:
 
 
 def _sort_key(item: Any) -> str:
+    # The first identifying attribute each kind has (a subnet's vpc_id is not its identity).
     for attr in ("arn", "instance_id", "subnet_id", "group_id", "file_system_id",
-                 "access_point_id", "service_arn", "image"):
+                 "access_point_id", "service_arn", "image", "vpc_id"):
         if hasattr(item, attr):
             return f"{getattr(item, 'region', '')}|{getattr(item, attr)}"
     return repr(item)

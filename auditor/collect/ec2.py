@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from auditor.collect.base import CallLedger, Clients, chunks
-from auditor.model import Ec2Instance, SecurityGroup, Subnet
+from auditor.model import Ec2Instance, SecurityGroup, Subnet, Vpc
 
 ACTIONS = ("ec2:DescribeInstances", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups",
-           "ec2:DescribeRegions")
+           "ec2:DescribeVpcs", "ec2:DescribeRegions")
 AFFECTS_INSTANCES = ("I301", "I302", "F107", "K103", "K104")
 AFFECTS_NETWORK = ("F106", "F107", "B107")
 
@@ -42,6 +42,21 @@ def get_security_groups(clients: Clients, ledger: CallLedger, region: str,
                             lambda b=batch: ec2.describe_security_groups(GroupIds=b))
         out.extend((resp or {}).get("SecurityGroups", []))
     return out
+
+
+def get_vpcs(clients: Clients, ledger: CallLedger, region: str, ids: list[str]) -> list[dict]:
+    ec2 = clients("ec2", region)
+    out: list[dict] = []
+    for batch in chunks(sorted(ids), 200):
+        resp = ledger.guard("ec2", region, "DescribeVpcs", ("B107",),
+                            lambda b=batch: ec2.describe_vpcs(VpcIds=b))
+        out.extend((resp or {}).get("Vpcs", []))
+    return out
+
+
+def transform_vpc(d: dict, region: str) -> Vpc:
+    return Vpc(vpc_id=d["VpcId"], region=region, cidr_block=d.get("CidrBlock", ""),
+               is_default=bool(d.get("IsDefault", False)))
 
 
 def transform_instance(d: dict, region: str) -> Ec2Instance:

@@ -185,3 +185,11 @@ class ImageInfo:
     region: str
     architectures: tuple[str, ...] = ()
     media_type: str | None = None
+
+
+@dataclass(frozen=True)
+class Vpc:
+    vpc_id: str
+    region: str
+    cidr_block: str = ""
+    is_default: bool = False

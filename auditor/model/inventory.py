@@ -25,6 +25,7 @@ from auditor.model.aws import (
     TargetGroup,
     User,
     Utilisation,
+    Vpc,
 )
 from auditor.model.ecs import Cluster, ContainerInstance, Service, Task, TaskDefinition
 from auditor.model.serde import SnapshotError, from_jsonable, to_jsonable
@@ -65,6 +66,7 @@ class Inventory:
     groups: tuple[Group, ...] = ()
     managed_policies: tuple[ManagedPolicy, ...] = ()
     instance_profiles: tuple[InstanceProfile, ...] = ()
+    vpcs: tuple[Vpc, ...] = ()
     subnets: tuple[Subnet, ...] = ()
     security_groups: tuple[SecurityGroup, ...] = ()
     load_balancers: tuple[LoadBalancer, ...] = ()

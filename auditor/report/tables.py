@@ -14,7 +14,8 @@ FINDING_COLUMNS = ["fingerprint", "rule_id", "rule_name", "category", "severity"
                    "related_arns", "evidence", "remediation", "references", "muted"]
 PERMISSION_COLUMNS = ["workload", "via", "role_arn", "action", "resource", "decision"]
 COST_COLUMNS = ["service_arn", "service", "cluster", "launch_type", "size", "desired_count",
-                "monthly_cost_usd", "recommendation", "monthly_saving_usd"]
+                "monthly_cost_usd", "recommendation", "monthly_saving_usd", "fits_fargate",
+                "fits_ec2", "assumptions"]
 
 
 def findings_frame(findings) -> pd.DataFrame:

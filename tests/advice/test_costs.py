@@ -114,3 +114,24 @@ def test_packing_never_overfills_and_stays_near_the_lower_bound(items):
 def test_packing_rejects_a_task_larger_than_an_instance():
     with pytest.raises(ValueError):
         pack([(5000, 10)], (4096, 15000))
+
+
+def test_launch_type_fit_lists_fargate_blockers_and_large_enough_instances():
+    from auditor.advice.costs import Advice
+    from auditor.advice.pricing import load_prices
+
+    gpu = ContainerDefinition(name="trainer", image="x", privileged=True,
+                              resource_requirements=({"type": "GPU", "value": "1"},))
+    td = task_def("ml", network_mode="bridge", cpu="32768", memory="65536", containers=(gpu,))
+    inv = inventory(tds=[td], services=[service("ml", td)])
+    fit = Advice(inv, AccessModel(inv), load_prices()).fit(td)
+    assert not fit["fargate"]["fits"]
+    assert {"networkMode", "privileged (trainer)", "resourceRequirements GPU (trainer)"} <= set(
+        fit["fargate"]["blockers"])
+    assert any("above Fargate's 16 vCPU" in b for b in fit["fargate"]["blockers"])
+    assert not fit["ec2"]["fits"]  # nothing in the table has 32 vCPU
+    small = task_def("web", cpu="1024", memory="4096", compat=("FARGATE",))
+    fit = Advice(inv, AccessModel(inv), load_prices()).fit(small)
+    assert fit["fargate"] == {"fits": True, "blockers": []}
+    assert fit["ec2"]["instance_types"][0] == "t3.large"  # the cheapest x86 type that holds it
+    assert all(not t.partition(".")[0].endswith("g") for t in fit["ec2"]["instance_types"])

@@ -27,6 +27,7 @@ def test_every_seeded_resource_is_in_the_snapshot(demo_snapshot):
     assert {f.file_system_id for f in inv.file_systems} == set(seeded.file_systems.values())
     assert {a.access_point_id for a in inv.access_points} == set(seeded.access_points.values())
     assert {u.service_arn for u in inv.utilisation} == {s.arn for s in inv.services}
+    assert [v.vpc_id for v in inv.vpcs] == [seeded.vpc]
 
 
 def test_fields_that_rules_depend_on_survive_collection(demo_snapshot):
