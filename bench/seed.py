@@ -9,7 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 from auditor.demo.server import local_client, local_session
 from bench.synthetic import ACCT, REGION, Size, offline_iam
 
-WORKERS = 8
+# moto's backends are not safe for concurrent writes (IAM raised 'dictionary changed size
+# during iteration'): seed one request at a time.
+WORKERS = 1
 
 
 def seed_size(endpoint: str, size: Size, seed: int = 3) -> dict:

@@ -139,6 +139,24 @@ def chunks(items: list[T], size: int) -> Iterator[list[T]]:
         yield items[i:i + size]
 
 
+def describe_by_ids(clients: Clients, ledger: CallLedger, service: str, region: str,
+                    operation: str, id_param: str, result_key: str, ids: Iterable[str],
+                    batch: int, affects: Iterable[str]) -> list[dict]:
+    """Describe resources by id, `batch` ids a call; a failed batch is a gap, the rest goes on."""
+    client = clients(service, region)
+    method = getattr(client, _snake(operation))
+    out: list[dict] = []
+    for chunk in chunks(sorted(set(ids)), batch):
+        resp = ledger.guard(service, region, operation, affects,
+                            lambda c=chunk: method(**{id_param: c}))
+        out.extend((resp or {}).get(result_key, []))
+    return out
+
+
+def _snake(name: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
+
+
 def paginate(client: Any, operation: str, key: str, **kwargs: Any) -> list[Any]:
     """All items of `key` across pages (raises like the client does)."""
     out: list[Any] = []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from auditor.collect.base import CallLedger, Clients, chunks
+from auditor.collect.base import CallLedger, Clients, describe_by_ids
 from auditor.model import Ec2Instance, SecurityGroup, Subnet, Vpc
 
 ACTIONS = ("ec2:DescribeInstances", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups",
@@ -13,45 +13,25 @@ AFFECTS_NETWORK = ("F106", "F107", "B107")
 
 def get_instances(clients: Clients, ledger: CallLedger, region: str,
                   ids: list[str]) -> list[dict]:
-    ec2 = clients("ec2", region)
-    out: list[dict] = []
-    for batch in chunks(sorted(ids), 200):
-        resp = ledger.guard("ec2", region, "DescribeInstances", AFFECTS_INSTANCES,
-                            lambda b=batch: ec2.describe_instances(InstanceIds=b))
-        for r in (resp or {}).get("Reservations", []):
-            out.extend(r.get("Instances", []))
-    return out
+    reservations = describe_by_ids(clients, ledger, "ec2", region, "DescribeInstances",
+                                   "InstanceIds", "Reservations", ids, 200, AFFECTS_INSTANCES)
+    return [i for r in reservations for i in r.get("Instances", [])]
 
 
 def get_subnets(clients: Clients, ledger: CallLedger, region: str, ids: list[str]) -> list[dict]:
-    ec2 = clients("ec2", region)
-    out: list[dict] = []
-    for batch in chunks(sorted(ids), 200):
-        resp = ledger.guard("ec2", region, "DescribeSubnets", AFFECTS_NETWORK,
-                            lambda b=batch: ec2.describe_subnets(SubnetIds=b))
-        out.extend((resp or {}).get("Subnets", []))
-    return out
+    return describe_by_ids(clients, ledger, "ec2", region, "DescribeSubnets", "SubnetIds",
+                           "Subnets", ids, 200, AFFECTS_NETWORK)
 
 
 def get_security_groups(clients: Clients, ledger: CallLedger, region: str,
                         ids: list[str]) -> list[dict]:
-    ec2 = clients("ec2", region)
-    out: list[dict] = []
-    for batch in chunks(sorted(ids), 200):
-        resp = ledger.guard("ec2", region, "DescribeSecurityGroups", ("F107",),
-                            lambda b=batch: ec2.describe_security_groups(GroupIds=b))
-        out.extend((resp or {}).get("SecurityGroups", []))
-    return out
+    return describe_by_ids(clients, ledger, "ec2", region, "DescribeSecurityGroups", "GroupIds",
+                           "SecurityGroups", ids, 200, ("F107",))
 
 
 def get_vpcs(clients: Clients, ledger: CallLedger, region: str, ids: list[str]) -> list[dict]:
-    ec2 = clients("ec2", region)
-    out: list[dict] = []
-    for batch in chunks(sorted(ids), 200):
-        resp = ledger.guard("ec2", region, "DescribeVpcs", ("B107",),
-                            lambda b=batch: ec2.describe_vpcs(VpcIds=b))
-        out.extend((resp or {}).get("Vpcs", []))
-    return out
+    return describe_by_ids(clients, ledger, "ec2", region, "DescribeVpcs", "VpcIds", "Vpcs", ids,
+                           200, ("B107",))
 
 
 def transform_vpc(d: dict, region: str) -> Vpc:

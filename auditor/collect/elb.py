@@ -3,7 +3,7 @@ and Classic Load Balancers."""
 
 from __future__ import annotations
 
-from auditor.collect.base import CallLedger, Clients, chunks, paginate
+from auditor.collect.base import CallLedger, Clients, describe_by_ids, paginate
 from auditor.model import Listener, LoadBalancer, TargetGroup
 
 ACTIONS = (
@@ -16,24 +16,14 @@ AFFECTS = ("B", "I", "N")
 
 def get_target_groups(clients: Clients, ledger: CallLedger, region: str,
                       arns: list[str]) -> list[dict]:
-    elb = clients("elbv2", region)
-    out: list[dict] = []
-    for batch in chunks(sorted(arns), 20):
-        resp = ledger.guard("elbv2", region, "DescribeTargetGroups", AFFECTS,
-                            lambda b=batch: elb.describe_target_groups(TargetGroupArns=b))
-        out.extend((resp or {}).get("TargetGroups", []))
-    return out
+    return describe_by_ids(clients, ledger, "elbv2", region, "DescribeTargetGroups",
+                           "TargetGroupArns", "TargetGroups", arns, 20, AFFECTS)
 
 
 def get_load_balancers(clients: Clients, ledger: CallLedger, region: str,
                        arns: list[str]) -> list[dict]:
-    elb = clients("elbv2", region)
-    out: list[dict] = []
-    for batch in chunks(sorted(arns), 20):
-        resp = ledger.guard("elbv2", region, "DescribeLoadBalancers", AFFECTS,
-                            lambda b=batch: elb.describe_load_balancers(LoadBalancerArns=b))
-        out.extend((resp or {}).get("LoadBalancers", []))
-    return out
+    return describe_by_ids(clients, ledger, "elbv2", region, "DescribeLoadBalancers",
+                           "LoadBalancerArns", "LoadBalancers", arns, 20, AFFECTS)
 
 
 def get_listeners(clients: Clients, ledger: CallLedger, region: str, lb_arn: str) -> list[dict]:
@@ -44,13 +34,9 @@ def get_listeners(clients: Clients, ledger: CallLedger, region: str, lb_arn: str
 
 def get_classic(clients: Clients, ledger: CallLedger, region: str,
                 names: list[str]) -> list[dict]:
-    elb = clients("elb", region)
-    out: list[dict] = []
-    for batch in chunks(sorted(names), 20):
-        resp = ledger.guard("elb", region, "DescribeLoadBalancers", ("B101", "B105"),
-                            lambda b=batch: elb.describe_load_balancers(LoadBalancerNames=b))
-        out.extend((resp or {}).get("LoadBalancerDescriptions", []))
-    return out
+    return describe_by_ids(clients, ledger, "elb", region, "DescribeLoadBalancers",
+                           "LoadBalancerNames", "LoadBalancerDescriptions", names, 20,
+                           ("B101", "B105"))
 
 
 def transform_target_group(d: dict, region: str) -> TargetGroup:

@@ -17,6 +17,8 @@ from auditor.rules.engine import SEVERITIES
 
 MAX_WORKLOADS = 150  # drawn in full; the rest are in permissions.csv
 MAX_PATHS = 100
+MAX_COST_ROWS = 60  # per cluster, costliest first; every row is in costs.csv
+MAX_BARS = 25
 
 _env = Environment(loader=PackageLoader("auditor.report", "templates"),
                    autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
@@ -114,11 +116,15 @@ def costs_view(result) -> dict:
         by_cluster.setdefault(row["cluster"], []).append(row)
     clusters = []
     for name, rows in sorted(by_cluster.items()):
-        priced = [r for r in rows if r["monthly_cost_usd"] is not None]
-        bars = [(r["service"], r["monthly_cost_usd"], r["monthly_saving_usd"] or 0) for r in priced]
-        clusters.append({"name": name, "rows": rows,
+        priced = sorted((r for r in rows if r["monthly_cost_usd"] is not None),
+                        key=lambda r: -r["monthly_cost_usd"])
+        bars = [(r["service"], r["monthly_cost_usd"], r["monthly_saving_usd"] or 0)
+                for r in priced[:MAX_BARS]]
+        shown = priced[:MAX_COST_ROWS] + [r for r in rows if r["monthly_cost_usd"] is None][:10]
+        clusters.append({"name": name, "rows": shown, "hidden": len(rows) - len(shown),
                          "total": sum(r["monthly_cost_usd"] for r in priced),
-                         "chart": svg.bars(bars, f"{name}: monthly cost (saving in red)")})
+                         "chart": svg.bars(bars, f"{name}: monthly cost, costliest {len(bars)}"
+                                                 " (saving in red)")})
     total = sum(c["total"] for c in clusters)
     saving = sum(r["monthly_saving_usd"] or 0 for r in result.costs)
     saving += sum(f.evidence.get("monthly_saving_usd", 0) for f in result.findings if f.rule_id == "K105")

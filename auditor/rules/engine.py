@@ -138,7 +138,16 @@ def lookup(code_or_name: str) -> Rule | None:
 def load_rules() -> dict[str, Rule]:
     # Importing the modules registers their rules.
     from auditor.advice import rules as _cost  # noqa: F401
-    from auditor.rules import container, efs, iam, iam_ecs, launch_type, load_balancer, network  # noqa: F401
+    from auditor.rules import (  # noqa: F401
+        container,
+        efs,
+        iam,
+        iam_ecs,
+        iam_reach,
+        launch_type,
+        load_balancer,
+        network,
+    )
 
     return dict(sorted(REGISTRY.items()))
 

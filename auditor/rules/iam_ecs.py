@@ -6,18 +6,17 @@ from collections import Counter
 from collections.abc import Iterator
 
 from auditor.graph.needs import needs_execution_role
-from auditor.iam import DENIED, decide
+from auditor.iam import DENIED
 from auditor.iam.catalogue import catalogue
 from auditor.iam.knowledge import ECR_PULL_ACTIONS, ECS_AGENT_ACTIONS, SSM_AGENT_ACTIONS
-from auditor.iam.policy import PolicyError, parse_policy
 from auditor.rules.context import AuditContext
-from auditor.rules.engine import Hit, lower_severity, rule
+from auditor.rules.engine import Hit, rule
 
 ECS_TASKS = "ecs-tasks.amazonaws.com"
 EXEC_ROLE_DOCS = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html"
 
 
-def _td_hit(ctx, td, w, message: str, evidence: dict, key: str = "", **kw) -> Hit:
+def td_hit(ctx, td, w, message: str, evidence: dict, key: str = "", **kw) -> Hit:
     return Hit(resource_arn=td.arn, resource_type="ecs-task-definition", message=message,
                region=td.region, evidence=evidence, related_arns=ctx.related(w), key=key, **kw)
 
@@ -44,7 +43,7 @@ def execution_role_missing(ctx: AuditContext) -> Iterator[Hit]:
             continue
         reasons = needs_execution_role(td, w.launch_types)
         if reasons:
-            yield _td_hit(ctx, td, w, f"Task definition {td.family}:{td.revision} has no execution "
+            yield td_hit(ctx, td, w, f"Task definition {td.family}:{td.revision} has no execution "
                           f"role but {reasons[0]}.", {"reasons": reasons})
 
 
@@ -76,7 +75,7 @@ def execution_role_missing_permission(ctx: AuditContext) -> Iterator[Hit]:
             missing = [{"action": n.action, "resource": n.resource, "why": n.why}
                        for n in result["missing"]]
             exists = td.execution_role_arn in ctx.model.principals
-            yield _td_hit(ctx, td, w, f"The execution role of {td.family}:{td.revision} is not "
+            yield td_hit(ctx, td, w, f"The execution role of {td.family}:{td.revision} is not "
                           f"allowed {len(missing)} action(s) it needs to start the task"
                           f"{'' if exists else ' (the role does not exist)'}.",
                           {"execution_role": td.execution_role_arn, "missing": missing,
@@ -163,7 +162,7 @@ def task_role_has_execution_permissions(ctx: AuditContext) -> Iterator[Hit]:
         got = [{"action": n.action, "resource": n.resource} for n in held
                if p.decide(n.action, n.resource).decision != DENIED]
         if got:
-            yield _td_hit(ctx, td, w, f"The task role {ctx.role_name(td.task_role_arn)} of "
+            yield td_hit(ctx, td, w, f"The task role {ctx.role_name(td.task_role_arn)} of "
                           f"{td.family}:{td.revision} may also do what its execution role is for "
                           f"({got[0]['action']}).", {"task_role": td.task_role_arn,
                                                       "execution_permissions": got})
@@ -185,7 +184,7 @@ def same_role(ctx: AuditContext) -> Iterator[Hit]:
     """
     for td, w in ctx.task_definitions():
         if td.task_role_arn and td.task_role_arn == td.execution_role_arn:
-            yield _td_hit(ctx, td, w, f"{td.family}:{td.revision} uses {ctx.role_name(td.task_role_arn)} "
+            yield td_hit(ctx, td, w, f"{td.family}:{td.revision} uses {ctx.role_name(td.task_role_arn)} "
                           "as both task role and execution role.", {"role": td.task_role_arn})
 
 
@@ -320,189 +319,3 @@ def instance_role_excess(ctx: AuditContext) -> Iterator[Hit]:
                                 "excess_by_service": dict(Counter(a.split(":")[0] for a in excess)),
                                 "excess_actions": excess[:100]},
                       related_arns=ctx.workload_arns(workloads))
-
-
-def efs_policy_allows(ctx: AuditContext, fs, role_arn: str, action: str, ap_arn: str | None,
-                      transit: bool) -> str:
-    """allowed / denied / unknown for a client action under the file-system policy."""
-    if fs.policy_status == "none":
-        return "allowed"  # the default policy lets any client that reaches a mount target in
-    if fs.policy_status != "present":
-        return "unknown"
-    try:
-        policy = parse_policy(fs.policy, f"file-system policy of {fs.file_system_id}", "resource")
-    except PolicyError:
-        return "unknown"
-    account = ctx.inv.account_id
-    names = {"*", role_arn, account, f"arn:aws:iam::{account}:root"}
-    mine = [s for s in policy.statements if s.principals and (
-        "*" in s.principals or set(s.principals.get("AWS", ())) & names)]
-    context = {"aws:securetransport": ("true" if transit else "false",),
-               "elasticfilesystem:accessedviamounttarget": ("true",)}
-    if ap_arn:
-        context["elasticfilesystem:accesspointarn"] = (ap_arn,)
-    return "denied" if decide(mine, action, fs.arn, context).decision == DENIED else "allowed"
-
-
-@rule("I210", "efs-iam-missing-permission", "high", "Task role cannot mount its EFS volume")
-def efs_iam_missing(ctx: AuditContext) -> Iterator[Hit]:
-    """What it does: For EFS volumes with IAM authorization, checks that the task role is allowed
-    elasticfilesystem:ClientMount (and ClientWrite unless every mount is read-only) on the file
-    system by its identity policies or by the file-system policy.
-
-    Why is this bad: The mount is refused and the task fails to start.
-
-    Example: authorizationConfig.iam ENABLED, a file-system policy naming another role.
-
-    Remediation: Allow the client actions to the task role in either policy.
-
-    References:
-    - https://docs.aws.amazon.com/efs/latest/ug/iam-access-control-nfs-efs.html
-    - https://docs.aws.amazon.com/AmazonECS/latest/developerguide/efs-volumes.html
-    """
-    if not ctx.iam_collected:
-        return
-    for td, w in ctx.task_definitions():
-        for v in td.volumes:
-            if not v.efs or v.efs.iam != "ENABLED":
-                continue
-            fs = ctx.ix.file_system.get((td.region, v.efs.file_system_id))
-            if fs is None:
-                continue  # F108 reports a missing file system
-            ap = ctx.ix.access_point.get((td.region, v.efs.access_point_id or ""))
-            readonly = all(m.get("readOnly") for c in td.containers for m in c.mount_points
-                           if m.get("sourceVolume") == v.name)
-            needed = ["elasticfilesystem:ClientMount"] + ([] if readonly else
-                                                          ["elasticfilesystem:ClientWrite"])
-            role = ctx.model.principals.get(td.task_role_arn or "")
-            missing, unknown = [], []
-            for action in needed:
-                by_identity = role is not None and role.decide(action, fs.arn).decision != DENIED
-                by_policy = efs_policy_allows(ctx, fs, td.task_role_arn or "", action,
-                                              ap.arn if ap else None,
-                                              v.efs.transit_encryption == "ENABLED")
-                if not by_identity and by_policy == "denied":
-                    missing.append(action)
-                elif not by_identity and by_policy == "unknown":
-                    unknown.append(action)
-            if missing:
-                yield _td_hit(ctx, td, w, f"The task role of {td.family}:{td.revision} may not "
-                              f"{' or '.join(a.split(':')[1] for a in missing)} file system "
-                              f"{fs.file_system_id} (volume {v.name}).",
-                              {"volume": v.name, "file_system": fs.arn, "task_role": td.task_role_arn,
-                               "missing": missing}, key=v.name)
-
-
-@rule("I301", "task-inherits-instance-role", "high", "Containers can reach the instance role through IMDS")
-def inherits_instance_role(ctx: AuditContext) -> Iterator[Hit]:
-    """What it does: Finds EC2 workloads whose containers can fetch the instance profile's
-    credentials from instance metadata: network mode host; bridge/default unless every candidate
-    instance has IMDS disabled or IMDSv2 required with hop limit 1; awsvpc unless IMDS is disabled.
-
-    Why is this bad: Every container on the host holds the instance role's permissions on top of
-    its task role's.
-
-    Example: Bridge-mode tasks on AL2023 hosts (IMDSv2 required, hop limit 2).
-
-    Remediation: Set HttpPutResponseHopLimit=1 with HttpTokens=required, block 169.254.169.254
-    from docker0 with iptables, and set ECS_AWSVPC_BLOCK_IMDS=true for awsvpc tasks.
-
-    References:
-    - https://docs.aws.amazon.com/AmazonECS/latest/bestpracticesguide/security-iam-roles.html
-    - https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html
-    """
-    for td, w in ctx.task_definitions():
-        for reach in w.reachable_instance_roles:
-            yield _td_hit(ctx, td, w, f"Containers of {td.family}:{td.revision} can obtain the "
-                          f"instance role {ctx.role_name(reach.role_arn)} through IMDS: {reach.reason}.",
-                          {"instance_role": reach.role_arn, "instances": list(reach.instances),
-                           "network_mode": td.effective_network_mode, "reason": reach.reason},
-                          key=reach.role_arn, exposure_of=(w.arn,))
-
-
-@rule("I302", "task-without-task-role", "medium", "EC2 workload has no task role")
-def without_task_role(ctx: AuditContext) -> Iterator[Hit]:
-    """What it does: Finds EC2 workloads without a task role.
-
-    Why is this bad: The AWS SDK in the container falls back to the instance profile, so its
-    effective permissions are the instance role's, shared with everything on the host.
-
-    Example: A bridge-mode service with no taskRoleArn on hosts whose role can write to S3.
-
-    Remediation: Give the task definition its own least-privilege task role, and block IMDS.
-
-    References:
-    - https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html
-    - https://docs.aws.amazon.com/sdkref/latest/guide/standardized-credentials.html
-    """
-    for td, w in ctx.task_definitions():
-        if w.on_ec2 and not td.task_role_arn:
-            reach = [r.role_arn for r in w.reachable_instance_roles]
-            yield _td_hit(ctx, td, w, f"{td.family}:{td.revision} runs on EC2 without a task role"
-                          + (f"; its containers use the instance role {ctx.role_name(reach[0])}."
-                             if reach else "."),
-                          {"instance_roles": reach, "imds_unknown": w.imds_unknown},
-                          exposure_of=(w.arn,))
-
-
-@rule("I303", "service-exec-enabled", "medium", "ECS Exec is enabled on a service")
-def exec_enabled(ctx: AuditContext) -> Iterator[Hit]:
-    """What it does: Finds services with enableExecuteCommand, and lists the principals that may
-    call ecs:ExecuteCommand on them.
-
-    Why is this bad: Whoever may call ExecuteCommand gets a root shell in the container and with
-    it the task role's permissions.
-
-    Example: An admin tool with ECS Exec left on after debugging.
-
-    Remediation: Turn enableExecuteCommand off, or limit ecs:ExecuteCommand to a break-glass role
-    with conditions on the cluster and container.
-
-    References:
-    - https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-exec.html
-    """
-    for s in ctx.inv.services:
-        if s.enable_execute_command:
-            who = ctx.model.exec_principals(s.arn) if ctx.iam_collected else []
-            yield Hit(resource_arn=s.arn, resource_type="ecs-service", region=s.region,
-                      message=f"Service {s.name} has ECS Exec enabled; {len(who)} principal(s) may "
-                              "open a shell in it.",
-                      evidence={"principals": who}, related_arns=(s.task_definition_arn,),
-                      exposure_of=(s.arn,))
-
-
-@rule("I304", "principal-can-escalate-via-ecs", "high", "Principal can obtain a stronger role through ECS")
-def escalate_via_ecs(ctx: AuditContext) -> Iterator[Hit]:
-    """What it does: Finds IAM principals (not already admin) that can obtain a more privileged
-    role through ECS: iam:PassRole on a role trusting ecs-tasks.amazonaws.com with
-    ecs:RegisterTaskDefinition and RunTask/StartTask/CreateService/UpdateService, a taskRoleArn
-    override on RunTask/StartTask, or ecs:ExecuteCommand into a service running a stronger role.
-
-    Why is this bad: The principal's own policy understates what it can do.
-
-    Example: A CI user with iam:PassRole on "*" and ecs:RunTask can run a task with the admin
-    task role.
-
-    Remediation: Limit iam:PassRole to the roles the principal must pass (Resource) and to
-    ecs-tasks.amazonaws.com (iam:PassedToService); limit ecs:ExecuteCommand.
-
-    References:
-    - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html
-    - https://docs.aws.amazon.com/AmazonECS/latest/developerguide/security-iam-awsmanpol.html
-    """
-    if not ctx.iam_collected:
-        return
-    for principal, reach in sorted(ctx.model.escalation.items()):
-        paths = reach.paths
-        top = paths[0]
-        usage = ctx.model.role_usage.get(principal, {})
-        carriers = ctx.workload_arns([w for ws in usage.values() for w in ws])
-        yield Hit(resource_arn=principal, resource_type="iam-" + principal.split(":")[5].split("/")[0],
-                  message=f"{principal.rsplit('/', 1)[-1]} can obtain {len(reach.targets)} stronger "
-                          f"role(s) through ECS, e.g. {ctx.role_name(top.target_role)} ({top.kind}, "
-                          f"+{top.gains} actions).",
-                  evidence={"targets_total": len(reach.targets),
-                            "paths": [p.to_dict() for p in paths]},
-                  related_arns=tuple(p.target_role for p in paths) + carriers,
-                  severity=lower_severity("high") if all(p.conditional for p in paths) else None,
-                  exposure_of=carriers)
