@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from auditor.graph.escalation import ECS_TASKS, EscalationPath, Finder, Reach, find_reach
+from auditor.graph.escalation import ECS_TASKS, EscalationPath, Finder, Reach, Targets, find_reach
 from auditor.graph.needs import Need, execution_needs
 from auditor.graph.workloads import Workload, select_workloads
 from auditor.iam import DENIED, Classification, build_principals, classify
 from auditor.iam.catalogue import action_matches, catalogue
-from auditor.iam.principals import Principal
+from auditor.iam.principals import Principal, statement_actions
 from auditor.iam.trust import Trustee, trustees
 from auditor.model import Inventory
 
@@ -20,6 +20,7 @@ class AccessModel:
         self.principals: dict[str, Principal] = build_principals(inv)
         self.workloads: dict[str, Workload] = select_workloads(inv)
         self._classes: dict[str, Classification] = {}
+        self._rows: dict[str, list[dict]] = {}
 
     # --- per role --------------------------------------------------------------------------
     def classification(self, arn: str) -> Classification:
@@ -103,21 +104,31 @@ class AccessModel:
     # --- questions ---------------------------------------------------------------------------
     def permissions(self, role_arn: str, action_filter: str | None = None) -> list[dict]:
         """(action, resource, decision) rows for a role, actions expanded and lower-case."""
+        rows = self._permission_rows(role_arn)
+        if action_filter:
+            rows = [r for r in rows if action_matches(action_filter, r["action"])]
+        return rows
+
+    def _permission_rows(self, role_arn: str) -> list[dict]:
+        # Computed once per role (many workloads share a role), statement by statement.
+        if role_arn in self._rows:
+            return self._rows[role_arn]
         p = self.principals.get(role_arn)
         if p is None:
             return []
-        rows = []
-        for action, g in sorted(p.grants.items()):
-            if action_filter and not action_matches(action_filter, action):
+        resources: dict[str, dict[str, None]] = {}
+        for st in p.statements:
+            if st.effect != "Allow":
                 continue
-            resources: list[str] = []
-            for st in p.sources(action):
-                resources += [f"NOT {r}" for r in st.not_resources] \
-                    if st.not_resources is not None else list(st.resources)
-            for r in dict.fromkeys(resources):
-                rows.append({"action": action, "resource": r,
-                             "decision": "conditional" if g.conditional else "allowed",
-                             "via_role": role_arn})
+            res = [f"NOT {r}" for r in st.not_resources] if st.not_resources is not None \
+                else list(st.resources)
+            for action in statement_actions(st) & p.grant_keys:
+                resources.setdefault(action, {}).update(dict.fromkeys(res))
+        rows = [{"action": action, "resource": r,
+                 "decision": "conditional" if p.grants[action].conditional else "allowed",
+                 "via_role": role_arn}
+                for action in sorted(resources) for r in resources[action]]
+        self._rows[role_arn] = rows
         return rows
 
     def what_can(self, arn: str, action_filter: str | None = None) -> dict:
@@ -171,14 +182,16 @@ class AccessModel:
     @cached_property
     def escalation(self) -> dict[str, Reach]:
         """Principal -> what it can reach through ECS (only principals that are not admin)."""
-        ecs_roles = [self.principals[r.arn] for r in self.inv.roles
-                     if r.arn in self.principals and self.trusts(r.arn, ECS_TASKS)]
         td_roles, exec_services = self._ecs_usage()
+        capable = [p for p in self.principals.values()
+                   if Finder(p, td_roles, exec_services).capable and not self.is_admin(p.arn)]
+        if not capable:
+            return {}
+        targets = Targets([self.principals[r.arn] for r in self.inv.roles
+                           if r.arn in self.principals and self.trusts(r.arn, ECS_TASKS)])
         out = {}
-        for p in self.principals.values():
-            if not Finder(p, td_roles, exec_services).capable or self.is_admin(p.arn):
-                continue
-            reach = find_reach(p, ecs_roles, td_roles, exec_services)
+        for p in capable:
+            reach = find_reach(p, targets, td_roles, exec_services)
             if reach:
                 out[p.arn] = reach
         return out

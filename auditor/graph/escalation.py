@@ -81,6 +81,22 @@ class Finder:
     def capable(self) -> bool:
         return (self.can_pass and bool(self.launchers)) or self.can_exec
 
+    @property
+    def reaches_every_role(self) -> bool:
+        """PassRole on every role and a way to launch a new task with it."""
+        return bool(self._pass_all) and bool(self.launchers) and (
+            bool(self.register) or any(a in OVERRIDE for a in self.launchers))
+
+    def reachable(self, role: Principal) -> bool:
+        """Whether `role` can be obtained (what route() says, without building its steps)."""
+        if self.can_pass and self.launchers and (
+                self._pass_all if self._pass_all is not False else self.passes(role)):
+            if self.register or any(a in OVERRIDE for a in self.launchers) or \
+                    self.td_roles.get(role.arn):
+                return True
+        return self.can_exec and any(t == role.arn for _, _, t in self.exec_services) and \
+            self.route(role) is not None
+
     def route(self, role: Principal) -> tuple[str, list[dict], list[str]] | None:
         """(kind, steps, via) of the first way to obtain `role`, or None."""
         p = self.p
@@ -121,24 +137,43 @@ class Finder:
                               any(s["decision"] == "conditional" for s in steps), gained, sample, via)
 
 
-def find_reach(p: Principal, ecs_roles: list[Principal], td_roles: dict[str, list[str]],
+class Targets:
+    """The roles that trust ECS, indexed by action once, so that what each principal would gain
+    from each of them is counted in one pass over the principal's own (few) actions."""
+
+    def __init__(self, roles: list[Principal]) -> None:
+        self.roles = roles
+        self.sizes = [len(r.grant_keys) for r in roles]
+        self.by_arn = {r.arn: r for r in roles}
+        self.holders: dict[str, list[int]] = {}
+        for i, r in enumerate(roles):
+            for a in r.grant_keys:
+                self.holders.setdefault(a, []).append(i)
+
+    def gains(self, mine: frozenset[str]) -> list[int]:
+        shared = [0] * len(self.roles)
+        for a in mine:
+            for i in self.holders.get(a, ()):
+                shared[i] += 1
+        return [size - n for size, n in zip(self.sizes, shared, strict=True)]
+
+
+def find_reach(p: Principal, targets: Targets, td_roles: dict[str, list[str]],
                exec_services: list[tuple[str, str, str]]) -> Reach | None:
     finder = Finder(p, td_roles, exec_services)
     if not finder.capable:
         return None
-    mine = p.grant_keys
-    targets: dict[str, int] = {}
-    for role in ecs_roles:
-        if role.arn == p.arn:
-            continue
-        gained = gained_count(mine, role.grant_keys)  # only a stronger role is worth reporting
-        if gained and finder.route(role):
-            targets[role.arn] = gained
-    if not targets:
+    gains = targets.gains(p.grant_keys)
+    # Only a stronger role is worth reporting, and only one that can be obtained.
+    if finder.reaches_every_role:
+        reach = {r.arn: g for r, g in zip(targets.roles, gains, strict=True) if g and r.arn != p.arn}
+    else:
+        reach = {r.arn: g for r, g in zip(targets.roles, gains, strict=True)
+                 if g and r.arn != p.arn and finder.reachable(r)}
+    if not reach:
         return None
-    by_arn = {r.arn: r for r in ecs_roles}
-    best = heapq.nlargest(PATHS_PER_PRINCIPAL, targets, key=lambda a: (targets[a], a))
-    return Reach(p.arn, targets, [path for a in best if (path := finder.path(by_arn[a]))])
+    best = heapq.nlargest(PATHS_PER_PRINCIPAL, reach, key=lambda a: (reach[a], a))
+    return Reach(p.arn, reach, [path for a in best if (path := finder.path(targets.by_arn[a]))])
 
 
 def gained_count(mine: frozenset[str], theirs: frozenset[str]) -> int:
