@@ -191,22 +191,28 @@ def _baseline(path: str | None) -> list[str] | None:
     return [f["fingerprint"] for f in load_findings(path)]
 
 
-def run_audit(inv, args: argparse.Namespace, snapshot_writer=None) -> int:
-    from auditor.advice.pricing import PricingError
-    from auditor.audit import audit
-    from auditor.mutelist import MutelistError
-    from auditor.report import parse_formats, write_outputs
+def audit_inputs(args: argparse.Namespace) -> dict:
+    """Read and check every audit input up front, so that a typo fails before a long scan."""
+    from auditor.advice.pricing import PricingError, load_prices
+    from auditor.mutelist import MutelistError, load_mutelist
+    from auditor.report import parse_formats
 
     try:
         formats = parse_formats(args.format)
-    except ValueError as e:
+        mutelist = load_mutelist(args.mutelist) if args.mutelist else None
+        if args.pricing:
+            load_prices(args.pricing)
+    except (ValueError, MutelistError, PricingError) as e:
         raise UsageError(str(e)) from None
-    try:
-        result = audit(inv, mutelist=args.mutelist, pricing=args.pricing,
-                       baseline=_baseline(args.baseline))
-    except (MutelistError, PricingError) as e:
-        raise UsageError(str(e)) from None
-    out = write_outputs(result, args.output, formats, snapshot_writer)
+    return {"formats": formats, "mutelist": mutelist, "baseline": _baseline(args.baseline)}
+
+
+def run_audit(inv, args: argparse.Namespace, inputs: dict, snapshot_writer=None) -> int:
+    from auditor.audit import audit
+    from auditor.report import write_outputs
+
+    result = audit(inv, mutelist=inputs["mutelist"], pricing=args.pricing, baseline=inputs["baseline"])
+    out = write_outputs(result, args.output, inputs["formats"], snapshot_writer)
     if not args.quiet:
         print_summary(result, out)
     return 1 if result.fails(args.fail_on) else 0
@@ -230,7 +236,8 @@ def print_summary(result, out) -> None:
 def cmd_audit(args: argparse.Namespace) -> int:
     from auditor.model import load_snapshot
 
-    return run_audit(load_snapshot(args.snapshot), args)
+    inputs = audit_inputs(args)
+    return run_audit(load_snapshot(args.snapshot), args, inputs)
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
@@ -238,11 +245,12 @@ def cmd_scan(args: argparse.Namespace) -> int:
     from auditor.model import save_snapshot
     from auditor.progress import Progress
 
+    inputs = audit_inputs(args)
     progress = Progress(enabled=not args.quiet and sys.stderr.isatty())
     progress.say("collecting")
     inv = collect(collect_options(args))
     progress.say(f"collected {len(inv.services)} services, {len(inv.roles)} roles; auditing")
-    code = run_audit(inv, args, lambda folder: save_snapshot(inv, folder / "snapshot.json.gz"))
+    code = run_audit(inv, args, inputs, lambda folder: save_snapshot(inv, folder / "snapshot.json.gz"))
     progress.done()
     return code
 

@@ -70,3 +70,15 @@ def test_a_bad_mutelist_is_a_one_line_error(scan, tmp_path):
                    "--mutelist", str(mute))
     assert proc.returncode == 2 and "line 2: unknown rule 'NOPE'" in proc.stderr
     assert proc.stderr.count("\n") == 1 and not (tmp_path / "o").exists()
+
+
+def test_scan_checks_its_inputs_before_collecting(tmp_path):
+    bad = tmp_path / "mute.yaml"
+    bad.write_text("mute:\n  - rule: I101\n")
+    # The endpoint is unreachable: had collection started, the error would be about the account.
+    proc = run_cli("scan", "--endpoint-url", "http://127.0.0.1:9", "--mutelist", str(bad),
+                   "--output", str(tmp_path / "o"))
+    assert proc.returncode == 2 and "line 2: 'reason' is required" in proc.stderr
+    proc = run_cli("scan", "--endpoint-url", "http://127.0.0.1:9", "--format", "html,pdf",
+                   "--output", str(tmp_path / "o"))
+    assert proc.returncode == 2 and "unknown format(s) pdf" in proc.stderr
