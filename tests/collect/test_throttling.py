@@ -43,5 +43,6 @@ def test_token_bucket_holds_the_sustained_rate():
     for _ in range(burst + 25):
         bucket.take()
     elapsed = time.monotonic() - start
-    assert 25 / rate * 0.8 <= elapsed <= 25 / rate * 2.5
+    # At least the sustained rate (the limiter works); the upper bound only catches a stall.
+    assert 25 / rate * 0.8 <= elapsed <= 25 / rate * 6
     assert ECS_BUCKETS["service-read"] == (100, 20)
