@@ -10,7 +10,7 @@ from auditor.graph.workloads import Workload, select_workloads
 from auditor.iam import DENIED, Classification, build_principals, classify
 from auditor.iam.catalogue import action_matches, catalogue
 from auditor.iam.principals import Principal, statement_actions
-from auditor.iam.trust import Trustee, trustees
+from auditor.iam.trust import Trustee, trustees, trusts_service
 from auditor.model import Inventory
 
 
@@ -38,7 +38,7 @@ class AccessModel:
 
     def trusts(self, role_arn: str, service: str) -> bool:
         items, _ = self.trust.get(role_arn, ([], None))
-        return any((t.kind == "service" and t.value == service) or t.kind == "any" for t in items)
+        return bool(trusts_service(items, service))
 
     @cached_property
     def role_usage(self) -> dict[str, dict[str, list[Workload]]]:
@@ -234,6 +234,3 @@ class AccessModel:
                 out.append({"arn": arn, "decision": v.decision})
         return out
 
-
-def catalogue_version() -> str:
-    return catalogue().version

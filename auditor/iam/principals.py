@@ -80,10 +80,6 @@ class Principal:
     def allowed(self, action: str) -> Grant | None:
         return self.grants.get(action.lower())
 
-    def sources(self, action: str) -> list[Statement]:
-        """The allow statements that grant a concrete action (for evidence and reports)."""
-        a = action.lower()
-        return [st for st in self.statements if st.effect == "Allow" and a in statement_actions(st)]
 
 
 def covers_all_resources(st: Statement) -> bool:
