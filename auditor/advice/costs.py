@@ -59,6 +59,7 @@ class Advice:
         self.hours = float(table.get("hours_per_month", 730))
         self.clusters: dict[str, dict] = {}
         self.services: dict[str, ServiceCost] = {}
+        self._fits: dict[str, dict] = {}
         self._cluster_costs()
         for s in inv.services:
             sc = self._service(s)
@@ -292,6 +293,11 @@ class Advice:
     def fit(self, td: TaskDefinition) -> dict:
         """Can this task definition run on Fargate (else the exact blockers) and on which EC2
         instance types of the price table (large enough, right architecture)?"""
+        if td.arn not in self._fits:  # asked for each service and each workload
+            self._fits[td.arn] = self._fit(td)
+        return self._fits[td.arn]
+
+    def _fit(self, td: TaskDefinition) -> dict:
         cpu, mem = reservation(td)
         blockers = [f"{b['parameter']}" + (f" ({b['container']})" if b["container"] else "")
                     for b in fargate_blockers(td)]

@@ -209,7 +209,7 @@ class Collection:
         fs_ids = sorted({v.efs.file_system_id for td in tds for v in td.volumes if v.efs})
         file_systems = []
         for fs_id in fs_ids:
-            fs, aps, _missing = efs.get_file_system(self.c, self.ledger, region, fs_id)
+            fs, aps = efs.get_file_system(self.c, self.ledger, region, fs_id)
             if fs:
                 file_systems.append(fs)
             self.add("access_points", aps)

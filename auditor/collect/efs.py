@@ -20,17 +20,18 @@ NOT_FOUND = ("FileSystemNotFound",)
 
 
 def get_file_system(clients: Clients, ledger: CallLedger, region: str, fs_id: str,
-                    ) -> tuple[FileSystem | None, list[AccessPoint], bool]:
-    """The file system with its parts; (None, [], True) when it does not exist."""
+                    ) -> tuple[FileSystem | None, list[AccessPoint]]:
+    """The file system with its parts; (None, []) when it does not exist or could not be read
+    (the latter is a gap, which rule F108 tells apart from a missing file system)."""
     efs = clients("efs", region)
     try:
         resp = ledger.guard("efs", region, "DescribeFileSystems", AFFECTS,
                             lambda: efs.describe_file_systems(FileSystemId=fs_id),
                             resource=fs_id, expected=NOT_FOUND)
     except ClientError:
-        return None, [], True
+        return None, []
     if not resp or not resp.get("FileSystems"):
-        return None, [], False
+        return None, []
     d = resp["FileSystems"][0]
 
     mts = ledger.guard("efs", region, "DescribeMountTargets", ("F106", "F107"), lambda: (
@@ -69,4 +70,4 @@ def get_file_system(clients: Clients, ledger: CallLedger, region: str, fs_id: st
                                  file_system_id=fs_id, region=region,
                                  root_path=(a.get("RootDirectory") or {}).get("Path"))
                      for a in aps]
-    return fs, access_points, False
+    return fs, access_points
