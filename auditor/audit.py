@@ -10,14 +10,13 @@ from pathlib import Path
 import networkx as nx
 import pandas as pd
 
-from auditor import __version__
+from auditor import callable_module
 from auditor.advice import advise
 from auditor.graph import AccessModel, build_graph
 from auditor.model import Inventory
 from auditor.rules.context import AuditContext
-from auditor.rules.engine import SEVERITIES, Finding, affected_rules, run_rules
-
-FINDINGS_SCHEMA = "ecs-auditor/findings/1"
+from auditor.rules.engine import SEVERITIES, CoverageGap, Finding, rules_reading, run_rules
+from auditor.rules.reads import IAM
 
 
 @dataclass
@@ -25,7 +24,7 @@ class AuditResult:
     inventory: Inventory
     model: AccessModel
     findings: list[Finding]
-    coverage: list[dict]
+    coverage: list[CoverageGap]
     costs: list[dict] = field(default_factory=list)
     expired_mutes: list[dict] = field(default_factory=list)
     generated_at: str = ""
@@ -52,24 +51,24 @@ class AuditResult:
                 "muted": len(self.findings) - len(live), "total": len(live)}
 
     def findings_frame(self) -> pd.DataFrame:
-        from auditor.report.tables import findings_frame
+        from auditor.frames import findings_frame
         return findings_frame(self.findings)
 
     def permissions_frame(self) -> pd.DataFrame:
-        from auditor.report.tables import permissions_frame
+        from auditor.frames import permissions_frame
         return permissions_frame(self)
 
     def costs_frame(self) -> pd.DataFrame:
-        from auditor.report.tables import costs_frame
+        from auditor.frames import costs_frame
         return costs_frame(self.costs)
 
     def identities_frame(self) -> pd.DataFrame:
         """One row per workload: its task, execution and reachable instance roles side by side."""
-        from auditor.report.tables import identities_frame
+        from auditor.frames import identities_frame
         return identities_frame(self.model)
 
     def escalation_frame(self) -> pd.DataFrame:
-        from auditor.report.tables import escalation_frame
+        from auditor.frames import escalation_frame
         return escalation_frame(self.model)
 
     def neighbourhood(self, arn: str, radius: int = 2) -> nx.MultiDiGraph:
@@ -83,30 +82,23 @@ class AuditResult:
         return any(not f.muted and SEVERITIES.index(f.severity) <= limit for f in self.findings)
 
 
-def coverage_gaps(inv: Inventory, model: AccessModel, failures: list[dict]) -> list[dict]:
-    out = []
-    for g in inv.gaps:
-        out.append({"service": g.service, "region": g.region, "operation": g.operation,
-                    "error": g.error, "resource": g.resource, "message": g.message,
-                    "affects": affected_rules(g.affects)})
-    iam_rules = affected_rules(["I"])
+def coverage_gaps(inv: Inventory, model: AccessModel, failures: list[CoverageGap]) -> list[CoverageGap]:
+    """Every call that failed, policy that could not be read and judgement that could not be
+    made, each with the rules it affects (the rules that read it or what follows from it)."""
+    out = [CoverageGap(g.service, g.region, g.operation, g.error, g.resource, g.message,
+                       rules_reading((g.action, *g.blocked)))
+           for g in inv.gaps]
+    iam_rules = rules_reading(IAM)
     for p in model.principals.values():
-        for err in p.errors:
-            out.append({"service": "iam", "region": "global", "operation": "ParsePolicy",
-                        "error": "MalformedPolicy", "resource": p.arn, "message": err,
-                        "affects": iam_rules})
-        for arn in p.missing_policies:
-            out.append({"service": "iam", "region": "global", "operation": "GetPolicyVersion",
-                        "error": "PolicyNotCollected", "resource": p.arn,
-                        "message": f"managed policy {arn} attached to {p.name} was not collected",
-                        "affects": iam_rules})
-    for w in model.workloads.values():
-        if w.imds_unknown:
-            out.append({"service": "ec2", "region": w.task_definition.region,
-                        "operation": "DescribeInstances", "error": "NotJudged", "resource": w.arn,
-                        "message": f"IMDS reachability not judged: {w.imds_unknown}",
-                        "affects": ["I301"]})
-    return out + [{k: v for k, v in f.items() if k != "trace"} for f in failures]
+        out += [CoverageGap("iam", "global", "ParsePolicy", "MalformedPolicy", p.arn, err, iam_rules)
+                for err in p.errors]
+        out += [CoverageGap("iam", "global", "GetPolicyVersion", "PolicyNotCollected", p.arn,
+                            f"managed policy {arn} attached to {p.name} was not collected", iam_rules)
+                for arn in p.missing_policies]
+    out += [CoverageGap("ec2", w.task_definition.region, "DescribeInstances", "NotJudged", w.arn,
+                        f"IMDS reachability not judged: {w.imds_unknown}", ("I301",))
+            for w in model.workloads.values() if w.imds_unknown]
+    return out + failures
 
 
 def audit(inv: Inventory, mutelist: str | Path | list | None = None, pricing: str | Path | None = None,
@@ -132,17 +124,4 @@ def audit(inv: Inventory, mutelist: str | Path | list | None = None, pricing: st
                        datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), pricing_meta, fits)
 
 
-def findings_document(result: AuditResult) -> dict:
-    inv = result.inventory
-    return {
-        "schema": FINDINGS_SCHEMA,
-        "tool_version": __version__,
-        "generated_at": result.generated_at,
-        "account_id": inv.account_id,
-        "regions": list(inv.regions),
-        "collected_at": inv.collected_at,
-        "coverage": {"gaps": result.coverage, "expired_mutes": result.expired_mutes},
-        "summary": result.summary(),
-        "costs": {"services": result.costs, "pricing": result.pricing, "fit": result.fits},
-        "findings": [f.to_dict() for f in result.findings],
-    }
+callable_module(__name__)

@@ -32,8 +32,8 @@ def _auth(p: argparse.ArgumentParser) -> None:
                    help="every ACTIVE task definition revision, not only those in use")
 
 
-def _audit_opts(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--output", default="reports/latest")
+def _audit_opts(p: argparse.ArgumentParser, default_output: str = "reports/latest") -> None:
+    p.add_argument("--output", default=default_output)
     p.add_argument("--format", default="html,csv,json")
     p.add_argument("--fail-on", choices=["critical", "high", "medium", "low", "info"])
     p.add_argument("--mutelist")
@@ -80,8 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--json", action="store_true")
 
     dm = sub.add_parser("demo", help="audit an embedded demo account (no AWS needed)")
-    dm.add_argument("--output", default="reports/demo")
-    dm.add_argument("--quiet", action="store_true")
+    _audit_opts(dm, default_output="reports/demo")
 
     sub.add_parser("permissions", help="the read-only IAM policy that collect needs")
 
@@ -193,7 +192,7 @@ def _baseline(path: str | None) -> list[str] | None:
 
 def audit_inputs(args: argparse.Namespace) -> dict:
     """Read and check every audit input up front, so that a typo fails before a long scan."""
-    from auditor.advice.pricing import PricingError, load_prices
+    from auditor.facts.prices import PricingError, load_prices
     from auditor.mutelist import MutelistError, load_mutelist
     from auditor.report import parse_formats
 
@@ -207,12 +206,14 @@ def audit_inputs(args: argparse.Namespace) -> dict:
     return {"formats": formats, "mutelist": mutelist, "baseline": _baseline(args.baseline)}
 
 
-def run_audit(inv, args: argparse.Namespace, inputs: dict, snapshot_writer=None) -> int:
+def run_audit(inv, args: argparse.Namespace, inputs: dict, snapshot_writer=None, progress=None) -> int:
     from auditor.audit import audit
     from auditor.report import write_outputs
 
     result = audit(inv, mutelist=inputs["mutelist"], pricing=args.pricing, baseline=inputs["baseline"])
     out = write_outputs(result, args.output, inputs["formats"], snapshot_writer)
+    if progress:
+        progress.done()
     if not args.quiet:
         print_summary(result, out)
     return 1 if result.fails(args.fail_on) else 0
@@ -240,19 +241,23 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return run_audit(load_snapshot(args.snapshot), args, inputs)
 
 
-def cmd_scan(args: argparse.Namespace) -> int:
+def scan(args: argparse.Namespace, opts, session=None, progress=None) -> int:
+    """collect + audit into one output folder: the path of `scan` and of `demo`."""
     from auditor.collect import collect
     from auditor.model import save_snapshot
     from auditor.progress import Progress
 
     inputs = audit_inputs(args)
-    progress = Progress(enabled=not args.quiet and sys.stderr.isatty())
+    progress = progress or Progress(enabled=not args.quiet)
     progress.say("collecting")
-    inv = collect(collect_options(args))
+    inv = collect(opts, session=session)
     progress.say(f"collected {len(inv.services)} services, {len(inv.roles)} roles; auditing")
-    code = run_audit(inv, args, inputs, lambda folder: save_snapshot(inv, folder / "snapshot.json.gz"))
-    progress.done()
-    return code
+    return run_audit(inv, args, inputs, lambda folder: save_snapshot(inv, folder / "snapshot.json.gz"),
+                     progress)
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    return scan(args, collect_options(args))
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
@@ -273,7 +278,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
 def cmd_pricing(args: argparse.Namespace) -> int:
     import boto3
 
-    from auditor.advice.pricing import PricingError, refresh
+    from auditor.collect.pricing import refresh
+    from auditor.facts.prices import PricingError
 
     regions = [r.strip() for r in args.regions.split(",") if r.strip()]
     try:
@@ -285,9 +291,15 @@ def cmd_pricing(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from auditor.demo import run_demo
+    from auditor.collect import CollectOptions
+    from auditor.demo import DEMO_REGION, demo_account
+    from auditor.progress import Progress
 
-    return run_demo(args.output, args.quiet)
+    progress = Progress(enabled=not args.quiet)
+    with demo_account(progress.say) as (endpoint, session):
+        # moto answers what it does not implement with HTTP 500: retrying that only waits.
+        opts = CollectOptions(endpoint_url=endpoint, regions=(DEMO_REGION,), max_attempts=2)
+        return scan(args, opts, session, progress)
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {

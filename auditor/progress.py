@@ -1,4 +1,4 @@
-"""A one-line progress display on a terminal; silent otherwise."""
+"""Progress on stderr: one rewritten line on a terminal, plain timestamped lines otherwise."""
 
 from __future__ import annotations
 
@@ -7,15 +7,25 @@ import time
 
 
 class Progress:
-    def __init__(self, enabled: bool) -> None:
+    def __init__(self, enabled: bool, stream=None) -> None:
         self.enabled = enabled
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
         self.start = time.monotonic()
 
+    def _stamp(self) -> str:
+        return f"[{time.monotonic() - self.start:5.1f}s]"
+
     def say(self, text: str) -> None:
-        if self.enabled:
-            sys.stderr.write(f"\r\033[K[{time.monotonic() - self.start:5.1f}s] {text}…")
-            sys.stderr.flush()
+        if not self.enabled:
+            return
+        if self.tty:
+            self.stream.write(f"\r\033[K{self._stamp()} {text}…")
+        else:
+            self.stream.write(f"{self._stamp()} {text}\n")
+        self.stream.flush()
 
     def done(self) -> None:
         if self.enabled:
-            sys.stderr.write(f"\r\033[K[{time.monotonic() - self.start:5.1f}s] done\n")
+            self.stream.write(("\r\033[K" if self.tty else "") + f"{self._stamp()} done\n")
+            self.stream.flush()

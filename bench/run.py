@@ -57,9 +57,9 @@ def chromium_load(html: Path) -> float | None:
 def collect_size(name: str, work: Path) -> dict:
     from auditor.collect import CollectOptions, collect
     from auditor.collect.base import CallLedger
-    from auditor.collect.bounds import lower_bound
     from auditor.demo.server import local_session, moto_server
     from auditor.model import save_snapshot
+    from bench.bounds import lower_bound
 
     with moto_server() as endpoint:
         t = time.perf_counter()

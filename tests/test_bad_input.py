@@ -27,8 +27,8 @@ def test_a_10_mb_policy_text_is_a_reported_gap_and_the_audit_goes_on(tmp_path):
     r = replace(role("big"), inline_policies=(InlinePolicy("huge", huge),
                                               InlinePolicy("ok", policy(allow("sqs:SendMessage")))))
     result = audit(app_with(r))
-    [gap] = [g for g in result.coverage if g["operation"] == "ParsePolicy"]
-    assert "too large" in gap["message"] and "huge" in gap["message"]
+    [gap] = [g for g in result.coverage if g.operation == "ParsePolicy"]
+    assert "too large" in gap.message and "huge" in gap.message
     assert result.model.principals[r.arn].decide("sqs:SendMessage").decision == "allowed"
     write_outputs(result, tmp_path / "o", list(FORMATS))
 

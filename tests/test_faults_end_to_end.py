@@ -11,6 +11,7 @@ import time
 
 from auditor.collect import CollectOptions, collect
 from auditor.demo.server import local_session
+from auditor.rules.engine import rules_reading
 from tests.conftest import ROOT, aws_env, run_cli
 from tests.faults import FaultProxy
 
@@ -46,7 +47,8 @@ def test_5xx_once_is_retried_and_always_is_a_gap(demo_server):
     assert inv.retry_counts.get("ecs:DescribeServices") == 1
     [gap] = inv.gaps
     assert (gap.operation, gap.error) == ("GetMetricData", "ServiceUnavailable")
-    assert "K101" in gap.affects
+    # Only the rule that reads utilisation is affected.
+    assert rules_reading((gap.action, *gap.blocked)) == ("K101",)
 
 
 def test_a_connection_timeout_is_a_gap(demo_server):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from auditor.advice.costs import DEFAULT_HEADROOM, Advice
-from auditor.advice.pricing import load_prices
+from auditor.facts.prices import load_prices
 
 
 def advise(inv, model, pricing: str | Path | None = None, headroom: float | None = None,

@@ -7,16 +7,17 @@ from dataclasses import dataclass, field
 
 from auditor.advice.instances import is_arm, shape
 from auditor.advice.packing import pack
-from auditor.advice.sizes import (
+from auditor.facts.fargate import (
     MAX_FARGATE_CPU,
     MAX_FARGATE_MEMORY,
     WINDOWS_CPUS,
     all_fargate_sizes,
+    fargate_blockers,
+    reservation,
     valid_fargate_size,
 )
 from auditor.graph.access import AccessModel
 from auditor.model import Inventory, Service, TaskDefinition, Utilisation
-from auditor.rules.launch_type import fargate_blockers, reservation
 
 DEFAULT_HEADROOM = 0.2
 DEFAULT_FAMILY = "m6i"

@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from auditor import __version__
+from auditor import __version__, callable_module
 from auditor.collect import cloudwatch, ec2, ecr, ecs, efs, elb, iam
 from auditor.collect.base import CallLedger, Clients
 from auditor.model import Inventory
@@ -28,6 +28,25 @@ class CollectError(RuntimeError):
 
 def declared_actions() -> list[str]:
     return sorted({a for m in MODULES for a in m.ACTIONS})
+
+
+def call_graph() -> dict[str, tuple[str, ...]]:
+    """Each declared call -> every call that starts from its results, transitively."""
+    inputs = {a: ins for m in MODULES for a, ins in m.ACTIONS.items()}
+    follows: dict[str, set[str]] = {a: set() for a in inputs}
+    for action, ins in inputs.items():
+        for source in ins:
+            follows.setdefault(source, set()).add(action)
+    out = {}
+    for start in follows:
+        seen, todo = set(), [start]
+        while todo:
+            for nxt in follows.get(todo.pop(), ()):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        out[start] = tuple(sorted(seen))
+    return out
 
 
 @dataclass
@@ -71,6 +90,7 @@ def collect(opts: CollectOptions | None = None, session: boto3.session.Session |
     opts = opts or CollectOptions()
     session = session or make_session(opts)
     ledger = ledger or CallLedger(throttle=opts.throttle)
+    ledger.leads_to = ledger.leads_to or call_graph()
     clients = Clients(session, ledger, opts.endpoint_url, opts.max_attempts, opts.workers,
                       opts.read_timeout)
     default_region = session.region_name or "us-east-1"
@@ -85,7 +105,7 @@ def collect(opts: CollectOptions | None = None, session: boto3.session.Session |
 def _regions(opts: CollectOptions, clients: Clients, ledger: CallLedger,
              default: str) -> tuple[str, ...]:
     if opts.regions == "all" or opts.regions == ("all",):
-        resp = ledger.guard("ec2", default, "DescribeRegions", ("I", "L", "B", "F", "C", "N"),
+        resp = ledger.guard("ec2", default, "DescribeRegions",
                             lambda: clients("ec2", default).describe_regions())
         if resp is None:
             return (default,)
@@ -222,10 +242,6 @@ class Collection:
         subnets = [ec2.transform_subnet(d, region) for d in ec2.get_subnets(
             self.c, self.ledger, region, sorted(subnet_ids))]
         self.add("subnets", subnets)
-        vpc_ids = {s.vpc_id for s in subnets} | {i.vpc_id for i in ec2_instances if i.vpc_id}
-        vpc_ids |= {x.vpc_id for x in tgs + lbs if x.vpc_id}
-        self.add("vpcs", [ec2.transform_vpc(d, region) for d in ec2.get_vpcs(
-            self.c, self.ledger, region, sorted(vpc_ids))])
         sg_ids = {g for svc in services for g in svc.security_groups}
         sg_ids |= {g for i in ec2_instances for g in i.security_groups}
         sg_ids |= {g for fs in file_systems for mt in fs.mount_targets for g in mt.security_groups}
@@ -250,7 +266,10 @@ def _quiet_worker() -> None:
 def _sort_key(item: Any) -> str:
     # The first identifying attribute each kind has (a subnet's vpc_id is not its identity).
     for attr in ("arn", "instance_id", "subnet_id", "group_id", "file_system_id",
-                 "access_point_id", "service_arn", "image", "vpc_id"):
+                 "access_point_id", "service_arn", "image"):
         if hasattr(item, attr):
             return f"{getattr(item, 'region', '')}|{getattr(item, attr)}"
     return repr(item)
+
+
+callable_module(__name__)

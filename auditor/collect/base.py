@@ -6,7 +6,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 import boto3
@@ -71,6 +71,8 @@ class CallLedger:
     gaps: list[Gap] = field(default_factory=list)
     operations: list[str] = field(default_factory=list)
     throttle: bool = True
+    # call -> every call that starts from its results, transitively (from the modules' ACTIONS)
+    leads_to: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _buckets: dict[tuple[str, str], TokenBucket] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -108,12 +110,13 @@ class CallLedger:
                 if n > self.calls[op]}
 
     def gap(self, service: str, region: str, operation: str, error: str,
-            affects: Iterable[str], resource: str | None = None, message: str = "") -> None:
+            resource: str | None = None, message: str = "") -> None:
+        gap = Gap(service, region, operation, error, resource, message[:300])
+        gap = replace(gap, blocked=self.leads_to.get(gap.action, ()))
         with self._lock:
-            self.gaps.append(Gap(service, region, operation, error, tuple(affects), resource,
-                                 message[:300]))
+            self.gaps.append(gap)
 
-    def guard(self, service: str, region: str, operation: str, affects: Iterable[str],
+    def guard(self, service: str, region: str, operation: str,
               fn: Callable[[], T], resource: str | None = None,
               expected: tuple[str, ...] = ()) -> T | None:
         """Run fn; a denied or failed call becomes a gap and None (never an empty result).
@@ -127,10 +130,10 @@ class CallLedger:
             code = e.response.get("Error", {}).get("Code") or "ClientError"
             if code in expected:
                 raise
-            self.gap(service, region, operation, code, affects, resource,
+            self.gap(service, region, operation, code, resource,
                      e.response.get("Error", {}).get("Message", ""))
         except BotoCoreError as e:
-            self.gap(service, region, operation, type(e).__name__, affects, resource, str(e))
+            self.gap(service, region, operation, type(e).__name__, resource, str(e))
         return None
 
 
@@ -141,13 +144,13 @@ def chunks(items: list[T], size: int) -> Iterator[list[T]]:
 
 def describe_by_ids(clients: Clients, ledger: CallLedger, service: str, region: str,
                     operation: str, id_param: str, result_key: str, ids: Iterable[str],
-                    batch: int, affects: Iterable[str]) -> list[dict]:
+                    batch: int) -> list[dict]:
     """Describe resources by id, `batch` ids a call; a failed batch is a gap, the rest goes on."""
     client = clients(service, region)
     method = getattr(client, _snake(operation))
     out: list[dict] = []
     for chunk in chunks(sorted(set(ids)), batch):
-        resp = ledger.guard(service, region, operation, affects,
+        resp = ledger.guard(service, region, operation,
                             lambda c=chunk: method(**{id_param: c}))
         out.extend((resp or {}).get(result_key, []))
     return out

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from auditor.collect.base import CallLedger, Clients, chunks
 from auditor.model import Service, Utilisation
 
-ACTIONS = ("cloudwatch:GetMetricData",)
-AFFECTS = ("K101", "K105")
+# Each call -> the calls whose results it starts from.
+ACTIONS: dict[str, tuple[str, ...]] = {"cloudwatch:GetMetricData": ("ecs:DescribeServices",)}
 WINDOW_DAYS = 14
 PERIOD = 3600
 # GetMetricData: at most 500 queries and 100,800 data points per call. 4 queries x 336 hourly
@@ -46,7 +46,7 @@ def get_utilisation(clients: Clients, ledger: CallLedger, region: str,
                                                               r.get("Values", []), strict=False))
             return {k: [v for _, v in sorted(pts)] for k, pts in values.items()}
 
-        got = ledger.guard("cloudwatch", region, "GetMetricData", AFFECTS, fetch)
+        got = ledger.guard("cloudwatch", region, "GetMetricData", fetch)
         if got is None:
             continue
         for i, svc in enumerate(batch):

@@ -3,40 +3,35 @@
 from __future__ import annotations
 
 from auditor.collect.base import CallLedger, Clients, describe_by_ids
-from auditor.model import Ec2Instance, SecurityGroup, Subnet, Vpc
+from auditor.model import Ec2Instance, SecurityGroup, Subnet
 
-ACTIONS = ("ec2:DescribeInstances", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups",
-           "ec2:DescribeVpcs", "ec2:DescribeRegions")
-AFFECTS_INSTANCES = ("I301", "I302", "F107", "K103", "K104")
-AFFECTS_NETWORK = ("F106", "F107", "B107")
+# Each call -> the calls whose results it starts from.
+ACTIONS: dict[str, tuple[str, ...]] = {
+    "ec2:DescribeRegions": (),
+    "ec2:DescribeInstances": ("ecs:DescribeContainerInstances",),
+    "ec2:DescribeSubnets": ("ecs:DescribeServices", "ecs:DescribeTasks", "ec2:DescribeInstances",
+                            "elasticfilesystem:DescribeMountTargets"),
+    "ec2:DescribeSecurityGroups": ("ecs:DescribeServices", "ec2:DescribeInstances",
+                                   "elasticfilesystem:DescribeMountTargetSecurityGroups"),
+}
 
 
 def get_instances(clients: Clients, ledger: CallLedger, region: str,
                   ids: list[str]) -> list[dict]:
     reservations = describe_by_ids(clients, ledger, "ec2", region, "DescribeInstances",
-                                   "InstanceIds", "Reservations", ids, 200, AFFECTS_INSTANCES)
+                                   "InstanceIds", "Reservations", ids, 200)
     return [i for r in reservations for i in r.get("Instances", [])]
 
 
 def get_subnets(clients: Clients, ledger: CallLedger, region: str, ids: list[str]) -> list[dict]:
     return describe_by_ids(clients, ledger, "ec2", region, "DescribeSubnets", "SubnetIds",
-                           "Subnets", ids, 200, AFFECTS_NETWORK)
+                           "Subnets", ids, 200)
 
 
 def get_security_groups(clients: Clients, ledger: CallLedger, region: str,
                         ids: list[str]) -> list[dict]:
     return describe_by_ids(clients, ledger, "ec2", region, "DescribeSecurityGroups", "GroupIds",
-                           "SecurityGroups", ids, 200, ("F107",))
-
-
-def get_vpcs(clients: Clients, ledger: CallLedger, region: str, ids: list[str]) -> list[dict]:
-    return describe_by_ids(clients, ledger, "ec2", region, "DescribeVpcs", "VpcIds", "Vpcs", ids,
-                           200, ("B107",))
-
-
-def transform_vpc(d: dict, region: str) -> Vpc:
-    return Vpc(vpc_id=d["VpcId"], region=region, cidr_block=d.get("CidrBlock", ""),
-               is_default=bool(d.get("IsDefault", False)))
+                           "SecurityGroups", ids, 200)
 
 
 def transform_instance(d: dict, region: str) -> Ec2Instance:

@@ -7,25 +7,18 @@ import json
 from botocore.exceptions import ClientError
 
 from auditor.collect.base import CallLedger, Clients, chunks
-from auditor.graph.needs import ecr_repository
+from auditor.facts.images import ecr_image_id, ecr_repository
 from auditor.model import ImageInfo
 
-ACTIONS = ("ecr:BatchGetImage",)
-AFFECTS = ("K104",)
+# Each call -> the calls whose results it starts from.
+ACTIONS: dict[str, tuple[str, ...]] = {
+    "ecr:BatchGetImage": ("ecs:DescribeServices", "ecs:DescribeTaskDefinition")}
 MEDIA_TYPES = [
     "application/vnd.docker.distribution.manifest.list.v2+json",
     "application/vnd.oci.image.index.v1+json",
     "application/vnd.docker.distribution.manifest.v2+json",
     "application/vnd.oci.image.manifest.v1+json",
 ]
-
-
-def image_id(image: str) -> dict[str, str]:
-    name = image.split("/", 1)[1]
-    if "@" in name:
-        return {"imageDigest": name.split("@", 1)[1]}
-    last = name.rsplit("/", 1)[-1]
-    return {"imageTag": last.rsplit(":", 1)[1] if ":" in last else "latest"}
 
 
 def architectures(manifest: str) -> tuple[str, ...]:
@@ -50,8 +43,8 @@ def get_images(clients: Clients, ledger: CallLedger, region: str, account: str,
     for repo, names in sorted(by_repo.items()):
         for batch in chunks(names, 100):
             try:
-                resp = ledger.guard("ecr", region, "BatchGetImage", AFFECTS, lambda r=repo, b=batch: (
-                    ecr.batch_get_image(repositoryName=r, imageIds=[image_id(i) for i in b],
+                resp = ledger.guard("ecr", region, "BatchGetImage", lambda r=repo, b=batch: (
+                    ecr.batch_get_image(repositoryName=r, imageIds=[ecr_image_id(i) for i in b],
                                         acceptedMediaTypes=MEDIA_TYPES)), resource=repo,
                     expected=("RepositoryNotFoundException",))
             except ClientError:
@@ -59,7 +52,7 @@ def get_images(clients: Clients, ledger: CallLedger, region: str, account: str,
             for img in (resp or {}).get("images", []):
                 ident = img.get("imageId", {})
                 for name in batch:
-                    want = image_id(name)
+                    want = ecr_image_id(name)
                     if all(ident.get(k) == v for k, v in want.items()):
                         out.append(ImageInfo(name, region, architectures(img.get("imageManifest", "")),
                                              img.get("imageManifestMediaType")))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from auditor.collect.base import CallLedger, Clients, chunks, paginate
+from auditor.collect.secrets import classify_env, keyed_hash, redacted_preview
 from auditor.model import (
     Cluster,
     ContainerDefinition,
@@ -17,24 +18,22 @@ from auditor.model import (
     TaskDefinition,
     Volume,
 )
-from auditor.secrets import classify_env, keyed_hash, redacted_preview
 
-ACTIONS = (
-    "ecs:ListClusters",
-    "ecs:DescribeClusters",
-    "ecs:ListServices",
-    "ecs:DescribeServices",
-    "ecs:ListTaskDefinitions",
-    "ecs:DescribeTaskDefinition",
-    "ecs:ListContainerInstances",
-    "ecs:DescribeContainerInstances",
-    "ecs:ListTasks",
-    "ecs:DescribeTasks",
-)
-# What a missing piece of ECS data keeps us from checking (rule prefixes / codes).
-AFFECTS_ALL = ("I", "L", "B", "F", "C", "N", "K")
-AFFECTS_INSTANCES = ("I301", "I302", "L106", "L107", "F107", "K105")
-AFFECTS_TASKS = ("I301", "K103")
+# Each call this module makes -> the calls whose results it starts from (so a gap in one is
+# a gap in what follows from it).
+ACTIONS: dict[str, tuple[str, ...]] = {
+    "ecs:ListClusters": ("ec2:DescribeRegions",),
+    "ecs:DescribeClusters": ("ecs:ListClusters",),
+    "ecs:ListServices": ("ecs:DescribeClusters",),
+    "ecs:DescribeServices": ("ecs:ListServices",),
+    "ecs:ListTaskDefinitions": ("ec2:DescribeRegions",),
+    "ecs:DescribeTaskDefinition": ("ecs:ListTaskDefinitions", "ecs:DescribeServices",
+                                   "ecs:DescribeTasks"),
+    "ecs:ListContainerInstances": ("ecs:DescribeClusters",),
+    "ecs:DescribeContainerInstances": ("ecs:ListContainerInstances",),
+    "ecs:ListTasks": ("ecs:DescribeClusters",),
+    "ecs:DescribeTasks": ("ecs:ListTasks",),
+}
 
 
 def _tags(raw: list[dict[str, str]] | None) -> dict[str, str]:
@@ -45,80 +44,80 @@ def _tags(raw: list[dict[str, str]] | None) -> dict[str, str]:
 
 def get_clusters(clients: Clients, ledger: CallLedger, region: str) -> list[dict] | None:
     ecs = clients("ecs", region)
-    arns = ledger.guard("ecs", region, "ListClusters", AFFECTS_ALL, lambda: paginate(
+    arns = ledger.guard("ecs", region, "ListClusters", lambda: paginate(
         ecs, "list_clusters", "clusterArns", PaginationConfig={"PageSize": 100}))
     if arns is None:
         return None
     out: list[dict] = []
     for batch in chunks(arns, 100):
-        resp = ledger.guard("ecs", region, "DescribeClusters", AFFECTS_ALL, lambda b=batch: (
+        resp = ledger.guard("ecs", region, "DescribeClusters", lambda b=batch: (
             ecs.describe_clusters(clusters=b, include=["SETTINGS", "CONFIGURATIONS", "TAGS"])))
         if resp is not None:
             out.extend(resp.get("clusters", []))
-            _record_failures(ledger, region, "DescribeClusters", resp, AFFECTS_ALL)
+            _record_failures(ledger, region, "DescribeClusters", resp)
     return out
 
 
-def _record_failures(ledger: CallLedger, region: str, op: str, resp: dict, affects) -> None:
+def _record_failures(ledger: CallLedger, region: str, op: str, resp: dict) -> None:
     # A resource listed a moment ago and gone now is a gap for that resource, not an error.
     for f in resp.get("failures", []):
-        ledger.gap("ecs", region, op, f.get("reason", "FAILURE"), affects, f.get("arn"),
+        ledger.gap("ecs", region, op, f.get("reason", "FAILURE"), f.get("arn"),
                    f.get("detail", ""))
 
 
 def get_services(clients: Clients, ledger: CallLedger, region: str, cluster: str) -> list[dict]:
     ecs = clients("ecs", region)
-    arns = ledger.guard("ecs", region, "ListServices", AFFECTS_ALL, lambda: paginate(
+    arns = ledger.guard("ecs", region, "ListServices", lambda: paginate(
         ecs, "list_services", "serviceArns", cluster=cluster,
         PaginationConfig={"PageSize": 100}), resource=cluster)
     out: list[dict] = []
     for batch in chunks(arns or [], 10):
-        resp = ledger.guard("ecs", region, "DescribeServices", AFFECTS_ALL, lambda b=batch: (
+        resp = ledger.guard("ecs", region, "DescribeServices", lambda b=batch: (
             ecs.describe_services(cluster=cluster, services=b, include=["TAGS"])),
             resource=cluster)
         if resp is not None:
             # The API can match services of another cluster by name; keep only this one's.
             out.extend(s for s in resp.get("services", []) if s.get("clusterArn") == cluster)
-            _record_failures(ledger, region, "DescribeServices", resp, AFFECTS_ALL)
+            _record_failures(ledger, region, "DescribeServices", resp)
     return out
 
 
 def get_container_instances(clients: Clients, ledger: CallLedger, region: str,
                             cluster: str) -> list[dict]:
     ecs = clients("ecs", region)
-    arns = ledger.guard("ecs", region, "ListContainerInstances", AFFECTS_INSTANCES, lambda: (
+    arns = ledger.guard("ecs", region, "ListContainerInstances", lambda: (
         paginate(ecs, "list_container_instances", "containerInstanceArns", cluster=cluster,
                  PaginationConfig={"PageSize": 100})), resource=cluster)
     out: list[dict] = []
     for batch in chunks(arns or [], 100):
-        resp = ledger.guard("ecs", region, "DescribeContainerInstances", AFFECTS_INSTANCES,
+        resp = ledger.guard("ecs", region, "DescribeContainerInstances",
                             lambda b=batch: ecs.describe_container_instances(
                                 cluster=cluster, containerInstances=b), resource=cluster)
         if resp is not None:
             out.extend(resp.get("containerInstances", []))
-            _record_failures(ledger, region, "DescribeContainerInstances", resp, AFFECTS_INSTANCES)
+            _record_failures(ledger, region, "DescribeContainerInstances", resp)
     return out
 
 
 def get_tasks(clients: Clients, ledger: CallLedger, region: str, cluster: str) -> list[dict]:
     ecs = clients("ecs", region)
-    arns = ledger.guard("ecs", region, "ListTasks", AFFECTS_TASKS, lambda: paginate(
+    arns = ledger.guard("ecs", region, "ListTasks", lambda: paginate(
         ecs, "list_tasks", "taskArns", cluster=cluster, desiredStatus="RUNNING",
         PaginationConfig={"PageSize": 100}), resource=cluster)
     out: list[dict] = []
     for batch in chunks(arns or [], 100):
-        resp = ledger.guard("ecs", region, "DescribeTasks", AFFECTS_TASKS, lambda b=batch: (
+        resp = ledger.guard("ecs", region, "DescribeTasks", lambda b=batch: (
             ecs.describe_tasks(cluster=cluster, tasks=b)), resource=cluster)
         if resp is not None:
             out.extend(resp.get("tasks", []))
-            _record_failures(ledger, region, "DescribeTasks", resp, AFFECTS_TASKS)
+            _record_failures(ledger, region, "DescribeTasks", resp)
     return out
 
 
 def get_active_task_definition_arns(clients: Clients, ledger: CallLedger,
                                     region: str) -> list[str] | None:
     ecs = clients("ecs", region)
-    return ledger.guard("ecs", region, "ListTaskDefinitions", AFFECTS_ALL, lambda: paginate(
+    return ledger.guard("ecs", region, "ListTaskDefinitions", lambda: paginate(
         ecs, "list_task_definitions", "taskDefinitionArns", status="ACTIVE",
         PaginationConfig={"PageSize": 100}))
 
@@ -126,7 +125,7 @@ def get_active_task_definition_arns(clients: Clients, ledger: CallLedger,
 def get_task_definition(clients: Clients, ledger: CallLedger, region: str,
                         arn: str) -> dict | None:
     ecs = clients("ecs", region)
-    resp = ledger.guard("ecs", region, "DescribeTaskDefinition", AFFECTS_ALL, lambda: (
+    resp = ledger.guard("ecs", region, "DescribeTaskDefinition", lambda: (
         ecs.describe_task_definition(taskDefinition=arn, include=["TAGS"])), resource=arn)
     if resp is None:
         return None

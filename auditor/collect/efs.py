@@ -8,14 +8,14 @@ from botocore.exceptions import ClientError
 from auditor.collect.base import CallLedger, Clients, paginate
 from auditor.model import AccessPoint, FileSystem, MountTarget
 
-ACTIONS = (
-    "elasticfilesystem:DescribeFileSystems",
-    "elasticfilesystem:DescribeMountTargets",
-    "elasticfilesystem:DescribeMountTargetSecurityGroups",
-    "elasticfilesystem:DescribeAccessPoints",
-    "elasticfilesystem:DescribeFileSystemPolicy",
-)
-AFFECTS = ("F",)
+# Each call -> the calls whose results it starts from.
+ACTIONS: dict[str, tuple[str, ...]] = {
+    "elasticfilesystem:DescribeFileSystems": ("ecs:DescribeTaskDefinition",),
+    "elasticfilesystem:DescribeMountTargets": ("elasticfilesystem:DescribeFileSystems",),
+    "elasticfilesystem:DescribeMountTargetSecurityGroups": ("elasticfilesystem:DescribeMountTargets",),
+    "elasticfilesystem:DescribeAccessPoints": ("elasticfilesystem:DescribeFileSystems",),
+    "elasticfilesystem:DescribeFileSystemPolicy": ("elasticfilesystem:DescribeFileSystems",),
+}
 NOT_FOUND = ("FileSystemNotFound",)
 
 
@@ -25,7 +25,7 @@ def get_file_system(clients: Clients, ledger: CallLedger, region: str, fs_id: st
     (the latter is a gap, which rule F108 tells apart from a missing file system)."""
     efs = clients("efs", region)
     try:
-        resp = ledger.guard("efs", region, "DescribeFileSystems", AFFECTS,
+        resp = ledger.guard("efs", region, "DescribeFileSystems",
                             lambda: efs.describe_file_systems(FileSystemId=fs_id),
                             resource=fs_id, expected=NOT_FOUND)
     except ClientError:
@@ -34,12 +34,12 @@ def get_file_system(clients: Clients, ledger: CallLedger, region: str, fs_id: st
         return None, []
     d = resp["FileSystems"][0]
 
-    mts = ledger.guard("efs", region, "DescribeMountTargets", ("F106", "F107"), lambda: (
+    mts = ledger.guard("efs", region, "DescribeMountTargets", lambda: (
         paginate(efs, "describe_mount_targets", "MountTargets", FileSystemId=fs_id)),
         resource=fs_id) or []
     mount_targets = []
     for mt in mts:
-        sgs = ledger.guard("efs", region, "DescribeMountTargetSecurityGroups", ("F107",),
+        sgs = ledger.guard("efs", region, "DescribeMountTargetSecurityGroups",
                            lambda m=mt: efs.describe_mount_target_security_groups(
                                MountTargetId=m["MountTargetId"]), resource=mt["MountTargetId"])
         mount_targets.append(MountTarget(
@@ -47,13 +47,13 @@ def get_file_system(clients: Clients, ledger: CallLedger, region: str, fs_id: st
             availability_zone=mt.get("AvailabilityZoneName"),
             security_groups=tuple((sgs or {}).get("SecurityGroups", []))))
 
-    aps = ledger.guard("efs", region, "DescribeAccessPoints", ("F104", "F108"), lambda: (
+    aps = ledger.guard("efs", region, "DescribeAccessPoints", lambda: (
         paginate(efs, "describe_access_points", "AccessPoints", FileSystemId=fs_id)),
         resource=fs_id) or []
 
     policy, status = None, "unknown"
     try:
-        pol = ledger.guard("efs", region, "DescribeFileSystemPolicy", ("F109", "I210"),
+        pol = ledger.guard("efs", region, "DescribeFileSystemPolicy",
                            lambda: efs.describe_file_system_policy(FileSystemId=fs_id),
                            resource=fs_id, expected=("PolicyNotFound",))
         if pol is not None:

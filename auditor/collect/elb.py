@@ -6,37 +6,38 @@ from __future__ import annotations
 from auditor.collect.base import CallLedger, Clients, describe_by_ids, paginate
 from auditor.model import Listener, LoadBalancer, TargetGroup
 
-ACTIONS = (
-    "elasticloadbalancing:DescribeTargetGroups",
-    "elasticloadbalancing:DescribeLoadBalancers",
-    "elasticloadbalancing:DescribeListeners",
-)
-AFFECTS = ("B", "I", "N")
+# Each call -> the calls whose results it starts from (Classic Load Balancers are named by
+# services directly).
+ACTIONS: dict[str, tuple[str, ...]] = {
+    "elasticloadbalancing:DescribeTargetGroups": ("ecs:DescribeServices",),
+    "elasticloadbalancing:DescribeLoadBalancers": ("elasticloadbalancing:DescribeTargetGroups",
+                                                   "ecs:DescribeServices"),
+    "elasticloadbalancing:DescribeListeners": ("elasticloadbalancing:DescribeLoadBalancers",),
+}
 
 
 def get_target_groups(clients: Clients, ledger: CallLedger, region: str,
                       arns: list[str]) -> list[dict]:
     return describe_by_ids(clients, ledger, "elbv2", region, "DescribeTargetGroups",
-                           "TargetGroupArns", "TargetGroups", arns, 20, AFFECTS)
+                           "TargetGroupArns", "TargetGroups", arns, 20)
 
 
 def get_load_balancers(clients: Clients, ledger: CallLedger, region: str,
                        arns: list[str]) -> list[dict]:
     return describe_by_ids(clients, ledger, "elbv2", region, "DescribeLoadBalancers",
-                           "LoadBalancerArns", "LoadBalancers", arns, 20, AFFECTS)
+                           "LoadBalancerArns", "LoadBalancers", arns, 20)
 
 
 def get_listeners(clients: Clients, ledger: CallLedger, region: str, lb_arn: str) -> list[dict]:
     elb = clients("elbv2", region)
-    return ledger.guard("elbv2", region, "DescribeListeners", ("B106",), lambda: paginate(
+    return ledger.guard("elbv2", region, "DescribeListeners", lambda: paginate(
         elb, "describe_listeners", "Listeners", LoadBalancerArn=lb_arn), resource=lb_arn) or []
 
 
 def get_classic(clients: Clients, ledger: CallLedger, region: str,
                 names: list[str]) -> list[dict]:
     return describe_by_ids(clients, ledger, "elb", region, "DescribeLoadBalancers",
-                           "LoadBalancerNames", "LoadBalancerDescriptions", names, 20,
-                           ("B101", "B105"))
+                           "LoadBalancerNames", "LoadBalancerDescriptions", names, 20)
 
 
 def transform_target_group(d: dict, region: str) -> TargetGroup:

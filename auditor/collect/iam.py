@@ -9,8 +9,8 @@ from typing import Any
 from auditor.collect.base import CallLedger, Clients
 from auditor.model import Group, InlinePolicy, InstanceProfile, ManagedPolicy, Role, User
 
-ACTIONS = ("iam:GetAccountAuthorizationDetails",)
-AFFECTS = ("I",)
+# Each call -> the calls whose results it starts from.
+ACTIONS: dict[str, tuple[str, ...]] = {"iam:GetAccountAuthorizationDetails": ()}
 
 
 def get_authorization_details(clients: Clients, ledger: CallLedger) -> dict[str, list] | None:
@@ -27,7 +27,7 @@ def get_authorization_details(clients: Clients, ledger: CallLedger) -> dict[str,
                 out[key].extend(page.get(key, []))
         return out
 
-    return ledger.guard("iam", "global", "GetAccountAuthorizationDetails", AFFECTS, fetch)
+    return ledger.guard("iam", "global", "GetAccountAuthorizationDetails", fetch)
 
 
 def _document(doc: Any) -> Any:

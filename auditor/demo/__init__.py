@@ -1,47 +1,26 @@
-"""`ecs-auditor demo`: a realistic small company on an embedded moto server, scanned over HTTP
-by the same code a real account goes through."""
+"""`ecs-auditor demo`: a realistic small company seeded on an embedded moto server; the CLI scans
+it over HTTP through the same path as a real account."""
 
 from __future__ import annotations
 
-import argparse
-import sys
-import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from auditor.demo.server import DEMO_REGION, local_session, moto_server
 
 
-def run_demo(output: str, quiet: bool = False) -> int:
-    from auditor.audit import audit
-    from auditor.cli import print_summary
-    from auditor.collect import CollectOptions, collect
-    from auditor.demo.server import DEMO_REGION, local_session, moto_server
+@contextmanager
+def demo_account(say: Callable[[str], None] = lambda _: None) -> Iterator[tuple[str, object]]:
+    """Start the server, seed the demo account, yield (endpoint URL, boto3 session) for it.
+
+    The session's fake credentials are moto's; nothing here reads the user's AWS configuration.
+    """
     from auditor.demo.workloads import seed_demo
-    from auditor.model import save_snapshot
-    from auditor.report import FORMATS, write_outputs
-
-    start = time.monotonic()
-
-    def say(text: str) -> None:
-        if not quiet:
-            print(f"[{time.monotonic() - start:4.1f}s] {text}", file=sys.stderr)
 
     with moto_server() as endpoint:
         say(f"moto server on {endpoint}; seeding the demo account")
         seed_demo(endpoint)
-        say("scanning it over HTTP (ecs-auditor scan --endpoint-url)")
-        # The fake credentials are moto's; nothing here reads the user's AWS configuration.
-        inv = collect(CollectOptions(endpoint_url=endpoint, regions=(DEMO_REGION,), max_attempts=2),
-                      session=local_session())
-    say("auditing")
-    result = audit(inv)
-    out = write_outputs(result, output, list(FORMATS),
-                        lambda folder: save_snapshot(inv, folder / "snapshot.json.gz"))
-    if not quiet:
-        print_summary(result, out)
-        say("done")
-    return 0
+        yield endpoint, local_session()
 
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="auditor.demo")
-    p.add_argument("--output", default="reports/demo")
-    args = p.parse_args(argv)
-    return run_demo(args.output)
+__all__ = ["DEMO_REGION", "demo_account"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from auditor.facts.role_needs import Need, execution_needs
 from auditor.graph.escalation import ECS_TASKS, EscalationPath, Finder, Reach, Targets, find_reach
-from auditor.graph.needs import Need, execution_needs
 from auditor.graph.workloads import Workload, select_workloads
 from auditor.iam import DENIED, Classification, build_principals, classify
 from auditor.iam.catalogue import action_matches, catalogue

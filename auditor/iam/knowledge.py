@@ -58,10 +58,6 @@ DATA_READ_ACTIONS = (
     "redshift-data:GetStatementResult", "athena:GetQueryResults",
     "codecommit:GitPull",
 )
-# The secrets an execution role injects into containers (I203 judges these on the execution role).
-EXECUTION_SECRET_ACTIONS = ("secretsmanager:GetSecretValue", "ssm:GetParameters",
-                            "ssm:GetParameter", "kms:Decrypt")
-
 # Actions that hand out credentials (rule I107). AssumeRole counts only on Resource "*".
 CREDENTIAL_ACTIONS = (
     "iam:CreateAccessKey", "iam:UpdateAccessKey", "iam:CreateLoginProfile",
@@ -73,28 +69,3 @@ CREDENTIAL_ACTIONS = (
     "ec2-instance-connect:SendSSHPublicKey",
 )
 CREDENTIAL_ACTIONS_ON_ALL = ("sts:AssumeRole",)
-
-# What ECS needs from an execution role to start tasks (AmazonECSTaskExecutionRolePolicy and
-# the secrets documentation, aws-facts.md 6.1).
-ECR_PULL_ACTIONS = ("ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability",
-                    "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage")
-LOGS_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
-
-# AmazonEC2ContainerServiceforEC2Role (aws-facts.md 6.4), plus what the SSM agent uses.
-ECS_AGENT_ACTIONS = (
-    "ec2:DescribeTags", "ecs:CreateCluster", "ecs:DeregisterContainerInstance",
-    "ecs:DiscoverPollEndpoint", "ecs:Poll", "ecs:RegisterContainerInstance",
-    "ecs:StartTelemetrySession", "ecs:UpdateContainerInstancesState", "ecs:Submit*",
-    "ecs:TagResource", *ECR_PULL_ACTIONS, *LOGS_ACTIONS, "logs:CreateLogGroup",
-)
-SSM_AGENT_ACTIONS = (
-    "ssm:DescribeAssociation", "ssm:GetDeployablePatchSnapshotForInstance", "ssm:GetDocument",
-    "ssm:DescribeDocument", "ssm:GetManifest", "ssm:ListAssociations",
-    "ssm:ListInstanceAssociations", "ssm:PutInventory", "ssm:PutComplianceItems",
-    "ssm:PutConfigurePackageResult", "ssm:UpdateAssociationStatus",
-    "ssm:UpdateInstanceAssociationStatus", "ssm:UpdateInstanceInformation",
-    "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
-    "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel",
-    "ec2messages:AcknowledgeMessage", "ec2messages:DeleteMessage", "ec2messages:FailMessage",
-    "ec2messages:GetEndpoint", "ec2messages:GetMessages", "ec2messages:SendReply",
-)

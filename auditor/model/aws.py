@@ -186,10 +186,3 @@ class ImageInfo:
     architectures: tuple[str, ...] = ()
     media_type: str | None = None
 
-
-@dataclass(frozen=True)
-class Vpc:
-    vpc_id: str
-    region: str
-    cidr_block: str = ""
-    is_default: bool = False

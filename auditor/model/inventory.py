@@ -25,7 +25,6 @@ from auditor.model.aws import (
     TargetGroup,
     User,
     Utilisation,
-    Vpc,
 )
 from auditor.model.ecs import Cluster, ContainerInstance, Service, Task, TaskDefinition
 from auditor.model.serde import SnapshotError, from_jsonable, to_jsonable
@@ -33,17 +32,27 @@ from auditor.model.serde import SnapshotError, from_jsonable, to_jsonable
 SNAPSHOT_SCHEMA = "ecs-auditor/snapshot/1"
 
 
+# botocore service names whose IAM action prefix differs (the Service Authorization Reference).
+IAM_PREFIX = {"elbv2": "elasticloadbalancing", "elb": "elasticloadbalancing",
+              "efs": "elasticfilesystem"}
+
+
 @dataclass(frozen=True)
 class Gap:
-    """A call that was denied or failed: what it was and what it keeps us from checking."""
+    """A call that was denied or failed, and the calls that could not follow from it."""
 
     service: str
     region: str
     operation: str
     error: str
-    affects: tuple[str, ...] = ()
     resource: str | None = None
     message: str = ""
+    blocked: tuple[str, ...] = ()  # calls that start from this one's results (IAM action names)
+
+    @property
+    def action(self) -> str:
+        """The call as an IAM action name (elasticloadbalancing:DescribeTargetGroups)."""
+        return f"{IAM_PREFIX.get(self.service, self.service)}:{self.operation}"
 
 
 @dataclass(frozen=True)
@@ -66,7 +75,6 @@ class Inventory:
     groups: tuple[Group, ...] = ()
     managed_policies: tuple[ManagedPolicy, ...] = ()
     instance_profiles: tuple[InstanceProfile, ...] = ()
-    vpcs: tuple[Vpc, ...] = ()
     subnets: tuple[Subnet, ...] = ()
     security_groups: tuple[SecurityGroup, ...] = ()
     load_balancers: tuple[LoadBalancer, ...] = ()

@@ -2,50 +2,50 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
 from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
-from auditor.fsutil import atomic_write_text
+if TYPE_CHECKING:
+    from auditor.audit import AuditResult
 
-FORMATS = ("html", "csv", "json")
+class Format(StrEnum):
+    """An output format: each names one writer, which writes its files into a folder."""
 
-
-def _json(result, folder: Path) -> list[Path]:
-    from auditor.audit import findings_document
-    # Compact: json's C encoder runs only without indentation (ten times faster on big accounts).
-    return [atomic_write_text(folder / "findings.json",
-                              json.dumps(findings_document(result), default=str))]
-
-
-def _csv(result, folder: Path) -> list[Path]:
-    from auditor.report.tables import write_csv
-    return [write_csv(result.findings_frame(), folder / "findings.csv"),
-            write_csv(result.permissions_frame(), folder / "permissions.csv"),
-            write_csv(result.costs_frame(), folder / "costs.csv")]
+    HTML = "html"
+    CSV = "csv"
+    JSON = "json"
 
 
-def _html(result, folder: Path) -> list[Path]:
-    from auditor.report.html import render_report
-    return [atomic_write_text(folder / "report.html", render_report(result))]
+class Writer(Protocol):
+    def __call__(self, result: AuditResult, folder: Path) -> list[Path]: ...
 
 
-WRITERS: dict[str, Callable] = {"json": _json, "csv": _csv, "html": _html}
+def _writers() -> dict[Format, Writer]:
+    # Imported when used: the HTML writer loads jinja2, the CSV writer pandas.
+    from auditor.report.csv_files import write_csv_files
+    from auditor.report.findings_json import write_findings_json
+    from auditor.report.html import write_html
+    return {Format.JSON: write_findings_json, Format.CSV: write_csv_files, Format.HTML: write_html}
 
 
-def parse_formats(text: str) -> list[str]:
-    formats = [f.strip().lower() for f in text.split(",") if f.strip()]
-    bad = [f for f in formats if f not in FORMATS]
-    if bad or not formats:
+FORMATS = tuple(Format)
+
+
+def parse_formats(text: str) -> list[Format]:
+    names = [f.strip().lower() for f in text.split(",") if f.strip()]
+    bad = [f for f in names if f not in {x.value for x in Format}]
+    if bad or not names:
         raise ValueError(f"unknown format(s) {', '.join(bad) or '(none)'}; choose from "
-                         f"{', '.join(FORMATS)}")
-    return formats
+                         f"{', '.join(f.value for f in Format)}")
+    return [Format(f) for f in dict.fromkeys(names)]
 
 
-def write_outputs(result, out_dir: str | Path, formats: list[str],
+def write_outputs(result: AuditResult, out_dir: str | Path, formats: list[Format] | tuple[Format, ...],
                   extra: Callable[[Path], None] | None = None) -> Path:
     """Write every file into a fresh folder, then swap it in for `out_dir`.
 
@@ -57,8 +57,9 @@ def write_outputs(result, out_dir: str | Path, formats: list[str],
     try:
         if extra:
             extra(tmp)
+        writers = _writers()
         for fmt in formats:
-            WRITERS[fmt](result, tmp)
+            writers[Format(fmt)](result, tmp)
         os.chmod(tmp, 0o755)
         if out.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from auditor import __version__
+from auditor.fsutil import atomic_write_text
 from auditor.iam.catalogue import catalogue
 from auditor.report import svg
 from auditor.rules.engine import SEVERITIES
@@ -164,3 +166,7 @@ def render_report(result) -> str:
         data=safe_json(findings_data(result)),
         has_baseline=any(f.new is not None for f in result.findings),
         new_count=sum(bool(f.new) for f in result.findings))
+
+
+def write_html(result, folder: Path) -> list[Path]:
+    return [atomic_write_text(folder / "report.html", render_report(result))]

@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from auditor.facts.images import image_reference
 from auditor.model import ContainerDefinition, TaskDefinition
 from auditor.rules.context import AuditContext
 from auditor.rules.engine import Hit, rule
+from auditor.rules.hits import td_hit
+from auditor.rules.reads import WORKLOADS
 
 DANGEROUS_CAPABILITIES = {"ALL": "high", "SYS_ADMIN": "high", "NET_ADMIN": "high",
                           "SYS_MODULE": "high", "DAC_READ_SEARCH": "high", "SYS_PTRACE": "medium"}
@@ -19,13 +22,8 @@ def _containers(ctx: AuditContext) -> Iterator[tuple[TaskDefinition, object, Con
             yield td, w, c
 
 
-def _hit(ctx, td, w, c, message, evidence=None, key="", **kw) -> Hit:
-    return Hit(resource_arn=td.arn, resource_type="ecs-task-definition", region=td.region,
-               message=message, evidence={"container": c.name, **(evidence or {})},
-               related_arns=ctx.related(w), key=key or c.name, **kw)
-
-
-@rule("C101", "privileged-container", "high", "Privileged container")
+@rule("C101", "privileged-container", "high", "Privileged container",
+      reads=WORKLOADS)
 def privileged(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds containers with "privileged": true.
 
@@ -41,10 +39,12 @@ def privileged(ctx: AuditContext) -> Iterator[Hit]:
     """
     for td, w, c in _containers(ctx):
         if c.privileged:
-            yield _hit(ctx, td, w, c, f"Container {c.name} of {td.family}:{td.revision} runs privileged.")
+            yield td_hit(ctx, td, w, f"Container {c.name} of {td.family}:{td.revision} runs privileged.",
+                         part=("container", c.name))
 
 
-@rule("C102", "secrets-in-environment", "critical", "Secret in a plain environment variable")
+@rule("C102", "secrets-in-environment", "critical", "Secret in a plain environment variable",
+      reads=WORKLOADS)
 def secrets_in_environment(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds environment variables whose name or value looks like a secret (AWS
     keys, private keys, tokens, passwords, connection strings with credentials). The value is never
@@ -64,16 +64,17 @@ def secrets_in_environment(ctx: AuditContext) -> Iterator[Hit]:
     for td, w, c in _containers(ctx):
         for e in c.environment:
             if e.verdict == "secret":
-                yield _hit(ctx, td, w, c, f"Environment variable {e.name} of container {c.name} in "
-                           f"{td.family}:{td.revision} holds a secret ({e.reason}).",
-                           {"variable": e.name, "reason": e.reason, "preview": e.preview},
-                           key=f"{c.name}/{e.name}")
+                yield td_hit(ctx, td, w, f"Environment variable {e.name} of container {c.name} in "
+                             f"{td.family}:{td.revision} holds a secret ({e.reason}).",
+                             {"variable": e.name, "reason": e.reason, "preview": e.preview},
+                             key=f"{c.name}/{e.name}", part=("container", c.name))
 
 
 _ROOT = re.compile(r"^(root|0)(:.*)?$")
 
 
-@rule("C103", "container-runs-as-root", "medium", "Container runs as root")
+@rule("C103", "container-runs-as-root", "medium", "Container runs as root",
+      reads=WORKLOADS)
 def runs_as_root(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds Linux containers whose user is unset, root, 0 or 0:group (Windows
     containers are skipped).
@@ -90,11 +91,13 @@ def runs_as_root(ctx: AuditContext) -> Iterator[Hit]:
     """
     for td, w, c in _containers(ctx):
         if not td.is_windows and (c.user is None or _ROOT.match(c.user.strip())):
-            yield _hit(ctx, td, w, c, f"Container {c.name} of {td.family}:{td.revision} runs as "
-                       f"{'root (no user set)' if c.user is None else c.user}.", {"user": c.user})
+            yield td_hit(ctx, td, w, f"Container {c.name} of {td.family}:{td.revision} runs as "
+                         f"{'root (no user set)' if c.user is None else c.user}.", {"user": c.user},
+                         part=("container", c.name))
 
 
-@rule("C104", "writable-root-filesystem", "low", "Container root file system is writable")
+@rule("C104", "writable-root-filesystem", "low", "Container root file system is writable",
+      reads=WORKLOADS)
 def writable_root(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds containers without "readonlyRootFilesystem": true.
 
@@ -109,11 +112,12 @@ def writable_root(ctx: AuditContext) -> Iterator[Hit]:
     """
     for td, w, c in _containers(ctx):
         if not c.readonly_root_filesystem and not td.is_windows:
-            yield _hit(ctx, td, w, c, f"Container {c.name} of {td.family}:{td.revision} has a "
-                       "writable root file system.")
+            yield td_hit(ctx, td, w, f"Container {c.name} of {td.family}:{td.revision} has a "
+                         "writable root file system.", part=("container", c.name))
 
 
-@rule("C105", "host-namespace-shared", "high", "Task shares the host's PID or IPC namespace")
+@rule("C105", "host-namespace-shared", "high", "Task shares the host's PID or IPC namespace",
+      reads=WORKLOADS)
 def host_namespace(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds task definitions with pidMode host or ipcMode host.
 
@@ -135,7 +139,8 @@ def host_namespace(ctx: AuditContext) -> Iterator[Hit]:
                       evidence={"modes": modes}, related_arns=ctx.related(w))
 
 
-@rule("C106", "dangerous-capabilities", "high", "Container adds dangerous Linux capabilities")
+@rule("C106", "dangerous-capabilities", "high", "Container adds dangerous Linux capabilities",
+      reads=WORKLOADS)
 def dangerous_capabilities(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds containers that add ALL, SYS_ADMIN, NET_ADMIN, SYS_MODULE,
     DAC_READ_SEARCH (high) or SYS_PTRACE (medium).
@@ -155,11 +160,13 @@ def dangerous_capabilities(ctx: AuditContext) -> Iterator[Hit]:
         bad = [cap for cap in added if cap in DANGEROUS_CAPABILITIES]
         if bad:
             sev = "high" if any(DANGEROUS_CAPABILITIES[b] == "high" for b in bad) else "medium"
-            yield _hit(ctx, td, w, c, f"Container {c.name} of {td.family}:{td.revision} adds "
-                       f"{', '.join(bad)}.", {"capabilities": bad}, severity=sev)
+            yield td_hit(ctx, td, w, f"Container {c.name} of {td.family}:{td.revision} adds "
+                         f"{', '.join(bad)}.", {"capabilities": bad},
+                         severity=sev, part=("container", c.name))
 
 
-@rule("C107", "logging-disabled", "medium", "Container has no log configuration")
+@rule("C107", "logging-disabled", "medium", "Container has no log configuration",
+      reads=WORKLOADS)
 def logging_disabled(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds containers without a logConfiguration.
 
@@ -175,20 +182,12 @@ def logging_disabled(ctx: AuditContext) -> Iterator[Hit]:
     """
     for td, w, c in _containers(ctx):
         if not c.log_configuration:
-            yield _hit(ctx, td, w, c, f"Container {c.name} of {td.family}:{td.revision} has no "
-                       "log configuration.")
+            yield td_hit(ctx, td, w, f"Container {c.name} of {td.family}:{td.revision} has no "
+                         "log configuration.", part=("container", c.name))
 
 
-def image_reference(image: str) -> tuple[str, str | None, str | None]:
-    """(repository, tag, digest) of an image reference."""
-    name, _, digest = image.partition("@")
-    last = name.rsplit("/", 1)[-1]
-    tag = last.rpartition(":")[2] if ":" in last else None
-    repo = name[: len(name) - len(tag) - 1] if tag else name
-    return repo, tag, digest or None
-
-
-@rule("C108", "image-not-pinned", "low", "Image is not pinned")
+@rule("C108", "image-not-pinned", "low", "Image is not pinned",
+      reads=WORKLOADS)
 def image_not_pinned(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds images with the tag latest, or with no tag and no digest.
 
@@ -205,11 +204,12 @@ def image_not_pinned(ctx: AuditContext) -> Iterator[Hit]:
     for td, w, c in _containers(ctx):
         _, tag, digest = image_reference(c.image)
         if not digest and tag in (None, "latest"):
-            yield _hit(ctx, td, w, c, f"Container {c.name} of {td.family}:{td.revision} uses "
-                       f"unpinned image {c.image}.", {"image": c.image})
+            yield td_hit(ctx, td, w, f"Container {c.name} of {td.family}:{td.revision} uses "
+                         f"unpinned image {c.image}.", {"image": c.image}, part=("container", c.name))
 
 
-@rule("C109", "host-network-mode", "medium", "Task uses host network mode")
+@rule("C109", "host-network-mode", "medium", "Task uses host network mode",
+      reads=WORKLOADS)
 def host_network(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds task definitions with network mode host.
 

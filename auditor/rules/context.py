@@ -9,20 +9,6 @@ from auditor.graph import AccessModel
 from auditor.graph.workloads import Workload
 from auditor.model import Inventory, LoadBalancer, Service, TaskDefinition
 
-LATEST_LINUX_PLATFORM = (1, 4, 0)
-LATEST_WINDOWS_PLATFORM = (1, 0, 0)
-
-
-def platform_tuple(version: str | None, windows: bool = False) -> tuple[int, ...]:
-    """'1.3.0' -> (1, 3, 0); LATEST or unset -> the latest known."""
-    latest = LATEST_WINDOWS_PLATFORM if windows else LATEST_LINUX_PLATFORM
-    if not version or version.upper() == "LATEST":
-        return latest
-    try:
-        return tuple(int(x) for x in version.split("."))
-    except ValueError:
-        return latest
-
 
 class AuditContext:
     def __init__(self, inv: Inventory, model: AccessModel | None = None) -> None:

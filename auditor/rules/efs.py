@@ -5,10 +5,23 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 
+from auditor.facts.fargate import platform_tuple
 from auditor.graph.workloads import Workload
 from auditor.model import EfsVolume, FileSystem, Service, TaskDefinition
-from auditor.rules.context import AuditContext, platform_tuple
+from auditor.rules.context import AuditContext
 from auditor.rules.engine import Hit, rule
+from auditor.rules.hits import td_hit
+from auditor.rules.reads import (
+    ACCESS_POINTS,
+    FILE_SYSTEM_POLICIES,
+    FILE_SYSTEMS,
+    HOSTS,
+    MOUNT_TARGET_GROUPS,
+    MOUNT_TARGETS,
+    SECURITY_GROUPS,
+    SUBNETS,
+    WORKLOADS,
+)
 
 
 def _volumes(ctx: AuditContext) -> Iterator[tuple[TaskDefinition, Workload, str, EfsVolume]]:
@@ -18,17 +31,12 @@ def _volumes(ctx: AuditContext) -> Iterator[tuple[TaskDefinition, Workload, str,
                 yield td, w, v.name, v.efs
 
 
-def _vol_hit(ctx, td, w, name, message, evidence=None, **kw) -> Hit:
-    return Hit(resource_arn=td.arn, resource_type="ecs-task-definition", region=td.region,
-               message=message, evidence={"volume": name, **(evidence or {})},
-               related_arns=ctx.related(w), key=name, **kw)
-
-
 def _fs(ctx: AuditContext, td: TaskDefinition, v: EfsVolume) -> FileSystem | None:
     return ctx.ix.file_system.get((td.region, v.file_system_id))
 
 
-@rule("F101", "efs-fargate-platform-too-old", "high", "EFS on a Fargate platform below 1.4.0")
+@rule("F101", "efs-fargate-platform-too-old", "high", "EFS on a Fargate platform below 1.4.0",
+      reads=WORKLOADS)
 def platform_too_old(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds Fargate services on a platform version below 1.4.0 whose task
     definition has an EFS volume.
@@ -51,7 +59,8 @@ def platform_too_old(ctx: AuditContext) -> Iterator[Hit]:
                       evidence={"platform_version": s.platform_version}, related_arns=(td.arn,))
 
 
-@rule("F102", "efs-transit-encryption-disabled", "medium", "EFS volume without encryption in transit")
+@rule("F102", "efs-transit-encryption-disabled", "medium", "EFS volume without encryption in transit",
+      reads=WORKLOADS)
 def transit_disabled(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds EFS volumes without transitEncryption ENABLED.
 
@@ -66,12 +75,13 @@ def transit_disabled(ctx: AuditContext) -> Iterator[Hit]:
     """
     for td, w, name, v in _volumes(ctx):
         if v.transit_encryption != "ENABLED":
-            yield _vol_hit(ctx, td, w, name, f"Volume {name} of {td.family}:{td.revision} mounts "
-                           f"{v.file_system_id} without encryption in transit.")
+            yield td_hit(ctx, td, w, f"Volume {name} of {td.family}:{td.revision} mounts "
+                         f"{v.file_system_id} without encryption in transit.", part=("volume", name))
 
 
 @rule("F103", "efs-access-point-without-transit-encryption", "high",
-      "EFS access point or IAM authorization without transit encryption")
+      "EFS access point or IAM authorization without transit encryption",
+      reads=WORKLOADS)
 def ap_without_transit(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds EFS volumes that use an access point or IAM authorization with
     transit encryption disabled.
@@ -87,12 +97,13 @@ def ap_without_transit(ctx: AuditContext) -> Iterator[Hit]:
     """
     for td, w, name, v in _volumes(ctx):
         if v.transit_encryption != "ENABLED" and (v.access_point_id or v.iam == "ENABLED"):
-            yield _vol_hit(ctx, td, w, name, f"Volume {name} of {td.family}:{td.revision} uses "
-                           f"{'an access point' if v.access_point_id else 'IAM authorization'} "
-                           "without transit encryption.")
+            yield td_hit(ctx, td, w, f"Volume {name} of {td.family}:{td.revision} uses "
+                         f"{'an access point' if v.access_point_id else 'IAM authorization'} "
+                         "without transit encryption.", part=("volume", name))
 
 
-@rule("F104", "efs-access-point-root-directory", "high", "EFS access point with a root directory")
+@rule("F104", "efs-access-point-root-directory", "high", "EFS access point with a root directory",
+      reads=WORKLOADS)
 def ap_root_directory(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds EFS volumes with an access point and a rootDirectory other than empty
     or "/".
@@ -108,12 +119,13 @@ def ap_root_directory(ctx: AuditContext) -> Iterator[Hit]:
     """
     for td, w, name, v in _volumes(ctx):
         if v.access_point_id and v.root_directory not in (None, "", "/"):
-            yield _vol_hit(ctx, td, w, name, f"Volume {name} of {td.family}:{td.revision} sets "
-                           f"rootDirectory {v.root_directory} with an access point.",
-                           {"root_directory": v.root_directory})
+            yield td_hit(ctx, td, w, f"Volume {name} of {td.family}:{td.revision} sets "
+                         f"rootDirectory {v.root_directory} with an access point.",
+                         {"root_directory": v.root_directory}, part=("volume", name))
 
 
-@rule("F105", "efs-not-encrypted-at-rest", "medium", "Mounted file system not encrypted at rest")
+@rule("F105", "efs-not-encrypted-at-rest", "medium", "Mounted file system not encrypted at rest",
+      reads=WORKLOADS + FILE_SYSTEMS)
 def not_encrypted(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds file systems mounted by a workload that are not encrypted at rest.
 
@@ -163,7 +175,8 @@ def _service_volumes(ctx: AuditContext) -> Iterator[tuple[Service, TaskDefinitio
                 yield s, td, fs
 
 
-@rule("F106", "efs-no-mount-target-in-az", "high", "No EFS mount target in an AZ the service uses")
+@rule("F106", "efs-no-mount-target-in-az", "high", "No EFS mount target in an AZ the service uses",
+      reads=WORKLOADS + FILE_SYSTEMS + MOUNT_TARGETS + SUBNETS)
 def no_mount_target(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds services whose subnets (or container instances) lie in an Availability
     Zone where their file system has no mount target.
@@ -211,7 +224,9 @@ def _allows_nfs(rule_: dict, groups: set[str], cidrs: list) -> bool:
     return False
 
 
-@rule("F107", "efs-mount-target-blocks-nfs", "high", "Mount target security groups block NFS from the tasks")
+@rule("F107", "efs-mount-target-blocks-nfs", "high", "Mount target security groups block NFS from the tasks",
+      reads=WORKLOADS + HOSTS + FILE_SYSTEMS + MOUNT_TARGETS + MOUNT_TARGET_GROUPS + SECURITY_GROUPS
+      + SUBNETS)
 def blocks_nfs(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Checks that some security group of the file system's mount targets allows
     TCP 2049 from the service's security groups (awsvpc) or the container instances' groups
@@ -245,7 +260,8 @@ def blocks_nfs(ctx: AuditContext) -> Iterator[Hit]:
                       related_arns=(td.arn,), key=fs.arn)
 
 
-@rule("F108", "efs-file-system-missing", "high", "EFS volume names a file system that does not exist")
+@rule("F108", "efs-file-system-missing", "high", "EFS volume names a file system that does not exist",
+      reads=WORKLOADS + FILE_SYSTEMS + ACCESS_POINTS)
 def fs_missing(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds volumes naming a file system or access point that does not exist in
     the account and region.
@@ -262,17 +278,18 @@ def fs_missing(ctx: AuditContext) -> Iterator[Hit]:
     for td, w, name, v in _volumes(ctx):
         fs = _fs(ctx, td, v)
         if fs is None and not ctx.missing_data("DescribeFileSystems", v.file_system_id):
-            yield _vol_hit(ctx, td, w, name, f"Volume {name} of {td.family}:{td.revision} names "
-                           f"file system {v.file_system_id}, which does not exist.",
-                           {"file_system_id": v.file_system_id})
+            yield td_hit(ctx, td, w, f"Volume {name} of {td.family}:{td.revision} names "
+                         f"file system {v.file_system_id}, which does not exist.",
+                         {"file_system_id": v.file_system_id}, part=("volume", name))
         elif fs and v.access_point_id and (td.region, v.access_point_id) not in ctx.ix.access_point \
                 and not ctx.missing_data("DescribeAccessPoints", v.file_system_id):
-            yield _vol_hit(ctx, td, w, name, f"Volume {name} of {td.family}:{td.revision} names "
-                           f"access point {v.access_point_id}, which does not exist.",
-                           {"access_point_id": v.access_point_id})
+            yield td_hit(ctx, td, w, f"Volume {name} of {td.family}:{td.revision} names "
+                         f"access point {v.access_point_id}, which does not exist.",
+                         {"access_point_id": v.access_point_id}, part=("volume", name))
 
 
-@rule("F109", "efs-open-file-system-policy", "medium", "Mounted file system has no file-system policy")
+@rule("F109", "efs-open-file-system-policy", "medium", "Mounted file system has no file-system policy",
+      reads=WORKLOADS + FILE_SYSTEMS + FILE_SYSTEM_POLICIES)
 def open_policy(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds mounted file systems with no file-system policy.
 
@@ -300,7 +317,8 @@ def open_policy(ctx: AuditContext) -> Iterator[Hit]:
                   related_arns=tuple(related))
 
 
-@rule("F110", "efs-windows-fargate", "high", "EFS volume on Windows Fargate")
+@rule("F110", "efs-windows-fargate", "high", "EFS volume on Windows Fargate",
+      reads=WORKLOADS)
 def windows_fargate(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds Windows task definitions for Fargate with an EFS volume.
 
@@ -315,7 +333,7 @@ def windows_fargate(ctx: AuditContext) -> Iterator[Hit]:
     """
     for td, w, name, _ in _volumes(ctx):
         if td.is_windows and ctx.runs_on_fargate(td, w):
-            yield _vol_hit(ctx, td, w, name, f"Windows task definition {td.family}:{td.revision} "
-                           f"mounts EFS volume {name} on Fargate.")
+            yield td_hit(ctx, td, w, f"Windows task definition {td.family}:{td.revision} "
+                         f"mounts EFS volume {name} on Fargate.", part=("volume", name))
 
 

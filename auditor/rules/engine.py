@@ -8,9 +8,9 @@ Remediation / References); the catalogue is generated from it.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import re
-import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -86,6 +86,8 @@ class Rule:
     title: str
     check: Callable[[Any], Iterable[Hit]]
     doc: dict[str, str]
+    reads: tuple[str, ...] = ()  # the collector calls (IAM action names) whose data it judges
+    module: str = ""  # where its code lives, e.g. "auditor.rules.container"
 
     @property
     def remediation(self) -> str:
@@ -113,8 +115,8 @@ def parse_doc(text: str | None) -> dict[str, str]:
     return sections
 
 
-def rule(code: str, name: str, severity: str, title: str):
-    """Register a rule function under its code."""
+def rule(code: str, name: str, severity: str, title: str, reads: Iterable[str] = ()):
+    """Register a rule function under its code, with the collector calls it reads."""
     category = PREFIX_CATEGORY[code[0]]
     if severity not in SEVERITIES:
         raise ValueError(f"{code}: unknown severity {severity}")
@@ -122,7 +124,8 @@ def rule(code: str, name: str, severity: str, title: str):
     def wrap(fn: Callable[[Any], Iterable[Hit]]) -> Callable[[Any], Iterable[Hit]]:
         if code in REGISTRY:
             raise ValueError(f"rule {code} registered twice")
-        REGISTRY[code] = Rule(code, name, category, severity, title, fn, parse_doc(fn.__doc__))
+        REGISTRY[code] = Rule(code, name, category, severity, title, fn, parse_doc(fn.__doc__),
+                              tuple(dict.fromkeys(reads)), fn.__module__)
         return fn
 
     return wrap
@@ -135,20 +138,15 @@ def lookup(code_or_name: str) -> Rule | None:
     return next((r for r in REGISTRY.values() if r.name == code_or_name), None)
 
 
+# One module per concern; its docstring names the codes it holds (a test keeps them so).
+RULE_MODULES = ("iam_permissions", "iam_ecs_roles", "iam_reach", "launch_type", "load_balancer",
+                "efs", "container", "network", "cost")
+
+
 def load_rules() -> dict[str, Rule]:
     # Importing the modules registers their rules.
-    from auditor.advice import rules as _cost  # noqa: F401
-    from auditor.rules import (  # noqa: F401
-        container,
-        efs,
-        iam,
-        iam_ecs,
-        iam_reach,
-        launch_type,
-        load_balancer,
-        network,
-    )
-
+    for name in RULE_MODULES:
+        importlib.import_module(f"auditor.rules.{name}")
     return dict(sorted(REGISTRY.items()))
 
 
@@ -157,28 +155,38 @@ def fingerprint(code: str, hit: Hit) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:20]
 
 
-def affected_rules(affects: Iterable[str]) -> list[str]:
-    """Expand a gap's `affects` (codes or category prefixes) to rule codes."""
-    rules = load_rules()
-    out = set()
-    for a in affects:
-        out.update(c for c in rules if c == a or (len(a) == 1 and c.startswith(a)))
-    return sorted(out)
+def rules_reading(actions: Iterable[str]) -> tuple[str, ...]:
+    """Codes of the rules that read any of these collector calls (IAM action names)."""
+    wanted = {a.lower() for a in actions}
+    return tuple(sorted(code for code, r in load_rules().items()
+                        if wanted & {a.lower() for a in r.reads}))
 
 
-def run_rules(ctx: Any, codes: Iterable[str] | None = None) -> tuple[list[Finding], list[dict]]:
-    """All findings, and rule failures as coverage entries (never silence)."""
+@dataclass(frozen=True)
+class CoverageGap:
+    """Something the audit could not fully check, and the rules it affects."""
+
+    service: str
+    region: str
+    operation: str
+    error: str
+    resource: str | None = None
+    message: str = ""
+    affects: tuple[str, ...] = ()
+
+
+def run_rules(ctx: Any, codes: Iterable[str] | None = None) -> tuple[list[Finding], list[CoverageGap]]:
+    """All findings, and rule failures as coverage gaps (never silence)."""
     rules = load_rules()
     findings: list[Finding] = []
-    failures: list[dict] = []
+    failures: list[CoverageGap] = []
     for code in codes or rules:
         r = rules[code]
         try:
             hits = list(r.check(ctx))
         except Exception as e:  # a bug or odd data in one rule must not sink the audit
-            failures.append({"service": "ecs-auditor", "region": "global", "operation": f"rule {code}",
-                             "error": type(e).__name__, "message": str(e)[:300],
-                             "affects": [code], "trace": traceback.format_exc(limit=3)[-600:]})
+            failures.append(CoverageGap("ecs-auditor", "global", f"rule {code}", type(e).__name__,
+                                        message=str(e)[:300], affects=(code,)))
             continue
         seen: set[str] = set()
         for h in hits:

@@ -1,89 +1,18 @@
-"""I210 and I3xx: what workloads can reach at run time — EFS by IAM, the instance role through
-IMDS, a shell through ECS Exec, stronger roles through ECS."""
+"""Rules I301–I304: what workloads reach at run time — the instance role through IMDS, a shell
+through ECS Exec, stronger roles through ECS."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.iam import DENIED, decide
-from auditor.iam.policy import PolicyError, parse_policy
 from auditor.rules.context import AuditContext
 from auditor.rules.engine import Hit, lower_severity, rule
-from auditor.rules.iam_ecs import td_hit
+from auditor.rules.hits import td_hit
+from auditor.rules.reads import CLUSTERS, EXPOSURE, HOSTS, IAM, ROLES_IN_USE, SERVICES, WORKLOADS
 
 
-def efs_policy_allows(ctx: AuditContext, fs, role_arn: str, action: str, ap_arn: str | None,
-                      transit: bool) -> str:
-    """allowed / denied / unknown for a client action under the file-system policy."""
-    if fs.policy_status == "none":
-        return "allowed"  # the default policy lets any client that reaches a mount target in
-    if fs.policy_status != "present":
-        return "unknown"
-    try:
-        policy = parse_policy(fs.policy, f"file-system policy of {fs.file_system_id}", "resource")
-    except PolicyError:
-        return "unknown"
-    account = ctx.inv.account_id
-    names = {"*", role_arn, account, f"arn:aws:iam::{account}:root"}
-    mine = [s for s in policy.statements if s.principals and (
-        "*" in s.principals or set(s.principals.get("AWS", ())) & names)]
-    context = {"aws:securetransport": ("true" if transit else "false",),
-               "elasticfilesystem:accessedviamounttarget": ("true",)}
-    if ap_arn:
-        context["elasticfilesystem:accesspointarn"] = (ap_arn,)
-    return "denied" if decide(mine, action, fs.arn, context).decision == DENIED else "allowed"
-
-
-@rule("I210", "efs-iam-missing-permission", "high", "Task role cannot mount its EFS volume")
-def efs_iam_missing(ctx: AuditContext) -> Iterator[Hit]:
-    """What it does: For EFS volumes with IAM authorization, checks that the task role is allowed
-    elasticfilesystem:ClientMount (and ClientWrite unless every mount is read-only) on the file
-    system by its identity policies or by the file-system policy.
-
-    Why is this bad: The mount is refused and the task fails to start.
-
-    Example: authorizationConfig.iam ENABLED, a file-system policy naming another role.
-
-    Remediation: Allow the client actions to the task role in either policy.
-
-    References:
-    - https://docs.aws.amazon.com/efs/latest/ug/iam-access-control-nfs-efs.html
-    - https://docs.aws.amazon.com/AmazonECS/latest/developerguide/efs-volumes.html
-    """
-    if not ctx.iam_collected:
-        return
-    for td, w in ctx.task_definitions():
-        for v in td.volumes:
-            if not v.efs or v.efs.iam != "ENABLED":
-                continue
-            fs = ctx.ix.file_system.get((td.region, v.efs.file_system_id))
-            if fs is None:
-                continue  # F108 reports a missing file system
-            ap = ctx.ix.access_point.get((td.region, v.efs.access_point_id or ""))
-            readonly = all(m.get("readOnly") for c in td.containers for m in c.mount_points
-                           if m.get("sourceVolume") == v.name)
-            needed = ["elasticfilesystem:ClientMount"] + ([] if readonly else
-                                                          ["elasticfilesystem:ClientWrite"])
-            role = ctx.model.principals.get(td.task_role_arn or "")
-            missing, unknown = [], []
-            for action in needed:
-                by_identity = role is not None and role.decide(action, fs.arn).decision != DENIED
-                by_policy = efs_policy_allows(ctx, fs, td.task_role_arn or "", action,
-                                              ap.arn if ap else None,
-                                              v.efs.transit_encryption == "ENABLED")
-                if not by_identity and by_policy == "denied":
-                    missing.append(action)
-                elif not by_identity and by_policy == "unknown":
-                    unknown.append(action)
-            if missing:
-                yield td_hit(ctx, td, w, f"The task role of {td.family}:{td.revision} may not "
-                              f"{' or '.join(a.split(':')[1] for a in missing)} file system "
-                              f"{fs.file_system_id} (volume {v.name}).",
-                              {"volume": v.name, "file_system": fs.arn, "task_role": td.task_role_arn,
-                               "missing": missing}, key=v.name)
-
-
-@rule("I301", "task-inherits-instance-role", "high", "Containers can reach the instance role through IMDS")
+@rule("I301", "task-inherits-instance-role", "high", "Containers can reach the instance role through IMDS",
+      reads=WORKLOADS + HOSTS + IAM + EXPOSURE)
 def inherits_instance_role(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds EC2 workloads whose containers can fetch the instance profile's
     credentials from instance metadata: network mode host; bridge/default unless every candidate
@@ -110,7 +39,8 @@ def inherits_instance_role(ctx: AuditContext) -> Iterator[Hit]:
                           key=reach.role_arn, exposure_of=(w.arn,))
 
 
-@rule("I302", "task-without-task-role", "medium", "EC2 workload has no task role")
+@rule("I302", "task-without-task-role", "medium", "EC2 workload has no task role",
+      reads=WORKLOADS + HOSTS)
 def without_task_role(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds EC2 workloads without a task role.
 
@@ -135,7 +65,8 @@ def without_task_role(ctx: AuditContext) -> Iterator[Hit]:
                           exposure_of=(w.arn,))
 
 
-@rule("I303", "service-exec-enabled", "medium", "ECS Exec is enabled on a service")
+@rule("I303", "service-exec-enabled", "medium", "ECS Exec is enabled on a service",
+      reads=SERVICES + IAM + EXPOSURE)
 def exec_enabled(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds services with enableExecuteCommand, and lists the principals that may
     call ecs:ExecuteCommand on them.
@@ -161,7 +92,8 @@ def exec_enabled(ctx: AuditContext) -> Iterator[Hit]:
                       exposure_of=(s.arn,))
 
 
-@rule("I304", "principal-can-escalate-via-ecs", "high", "Principal can obtain a stronger role through ECS")
+@rule("I304", "principal-can-escalate-via-ecs", "high", "Principal can obtain a stronger role through ECS",
+      reads=ROLES_IN_USE + SERVICES + CLUSTERS + EXPOSURE)
 def escalate_via_ecs(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds IAM principals (not already admin) that can obtain a more privileged
     role through ECS: iam:PassRole on a role trusting ecs-tasks.amazonaws.com with

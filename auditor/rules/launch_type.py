@@ -4,61 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.advice.sizes import parse_cpu, parse_memory, valid_fargate_size
-from auditor.model import TaskDefinition
-from auditor.rules.context import LATEST_LINUX_PLATFORM, LATEST_WINDOWS_PLATFORM, AuditContext, platform_tuple
+from auditor.facts.fargate import (
+    LATEST_LINUX_PLATFORM,
+    LATEST_WINDOWS_PLATFORM,
+    fargate_blockers,
+    parse_cpu,
+    parse_memory,
+    platform_tuple,
+    reservation,
+    valid_fargate_size,
+)
+from auditor.rules.context import AuditContext
 from auditor.rules.engine import Hit, rule
+from auditor.rules.reads import CLUSTERS, CONTAINER_INSTANCES, SERVICES, WORKLOADS
 
 
-def fargate_blockers(td: TaskDefinition) -> list[dict]:
-    """Every parameter Fargate does not support (aws-facts.md 3.1), with its container."""
-    out: list[dict] = []
-
-    def add(param: str, container: str | None = None, value=None) -> None:
-        out.append({"parameter": param, "container": container, "value": value})
-
-    if td.effective_network_mode != "awsvpc":
-        add("networkMode", value=td.effective_network_mode)
-    if td.ipc_mode:
-        add("ipcMode", value=td.ipc_mode)
-    if td.pid_mode == "host":
-        add("pidMode", value="host")
-    if td.placement_constraints:
-        add("placementConstraints")
-    if td.inference_accelerators:
-        add("inferenceAccelerators")
-    for v in td.volumes:
-        if v.docker_volume_configuration:
-            add("dockerVolumeConfiguration", value=v.name)
-        if v.host_source_path:
-            add("host.sourcePath", value=v.name)
-    for c in td.containers:
-        lp = c.linux_parameters or {}
-        if c.privileged:
-            add("privileged", c.name)
-        if c.links:
-            add("links", c.name)
-        for r in c.resource_requirements:
-            if r.get("type") in ("GPU", "InferenceAccelerator"):
-                add(f"resourceRequirements {r['type']}", c.name)
-        for key in ("devices", "sharedMemorySize", "tmpfs", "maxSwap", "swappiness"):
-            if lp.get(key) not in (None, [], ""):
-                add(f"linuxParameters.{key}", c.name)
-        added = [cap for cap in (lp.get("capabilities") or {}).get("add", []) or []
-                 if cap != "SYS_PTRACE"]
-        if added:
-            add("linuxParameters.capabilities.add", c.name, added)
-        if c.disable_networking:
-            add("disableNetworking", c.name)
-        for key, val in (("dnsServers", c.dns_servers), ("dnsSearchDomains", c.dns_search_domains),
-                         ("dockerSecurityOptions", c.docker_security_options),
-                         ("extraHosts", c.extra_hosts)):
-            if val:
-                add(key, c.name)
-    return out
-
-
-@rule("L101", "fargate-incompatible-parameter", "high", "Task definition uses what Fargate does not support")
+@rule("L101", "fargate-incompatible-parameter", "high", "Task definition uses what Fargate does not support",
+      reads=WORKLOADS)
 def fargate_incompatible(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: For task definitions that require FARGATE or that a Fargate service runs,
     lists every parameter Fargate does not support (privileged, non-awsvpc network mode, links,
@@ -86,7 +48,8 @@ def fargate_incompatible(ctx: AuditContext) -> Iterator[Hit]:
                       related_arns=ctx.related(w))
 
 
-@rule("L102", "fargate-invalid-size", "high", "Task size is not a valid Fargate combination")
+@rule("L102", "fargate-invalid-size", "high", "Task size is not a valid Fargate combination",
+      reads=WORKLOADS)
 def fargate_invalid_size(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Checks task-level cpu and memory of Fargate task definitions against the
     valid combinations (and Windows limits: 1, 2 or 4 vCPU only).
@@ -121,7 +84,8 @@ def _service_launch(s) -> str:
 
 
 @rule("L103", "launch-type-incompatible", "high",
-      "Service launch type is not one the task definition supports")
+      "Service launch type is not one the task definition supports",
+      reads=WORKLOADS)
 def launch_type_incompatible(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds services whose launch type (or capacity provider) is not among the
     task definition's requiresCompatibilities / compatibilities.
@@ -150,7 +114,8 @@ def launch_type_incompatible(ctx: AuditContext) -> Iterator[Hit]:
                       related_arns=(td.arn,))
 
 
-@rule("L104", "fargate-platform-outdated", "low", "Fargate service pins an old platform version")
+@rule("L104", "fargate-platform-outdated", "low", "Fargate service pins an old platform version",
+      reads=SERVICES)
 def platform_outdated(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds Fargate services pinned to a platform version older than the latest
     (LATEST and the newest known version pass).
@@ -178,7 +143,8 @@ def platform_outdated(ctx: AuditContext) -> Iterator[Hit]:
                       related_arns=(s.task_definition_arn,))
 
 
-@rule("L105", "daemon-on-fargate", "high", "DAEMON scheduling on Fargate")
+@rule("L105", "daemon-on-fargate", "high", "DAEMON scheduling on Fargate",
+      reads=SERVICES)
 def daemon_on_fargate(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds services with scheduling strategy DAEMON on Fargate.
 
@@ -198,7 +164,8 @@ def daemon_on_fargate(ctx: AuditContext) -> Iterator[Hit]:
                       related_arns=(s.task_definition_arn,))
 
 
-@rule("L106", "ec2-service-no-capacity", "high", "EC2 service in a cluster with no capacity")
+@rule("L106", "ec2-service-no-capacity", "high", "EC2 service in a cluster with no capacity",
+      reads=SERVICES + CLUSTERS + CONTAINER_INSTANCES)
 def no_capacity(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds EC2 launch-type services whose cluster has no ACTIVE container instance
     and no capacity provider backed by an Auto Scaling group.
@@ -230,15 +197,10 @@ def no_capacity(ctx: AuditContext) -> Iterator[Hit]:
                       evidence={"cluster": s.cluster_arn}, related_arns=(s.task_definition_arn,))
 
 
-def reservation(td: TaskDefinition) -> tuple[int, int]:
-    """(cpu units, MiB) a task reserves on an instance."""
-    cpu = parse_cpu(td.cpu) or sum(c.cpu for c in td.containers)
-    mem = parse_memory(td.memory) or sum(c.memory or c.memory_reservation or 0
-                                         for c in td.containers)
-    return cpu, mem
 
 
-@rule("L107", "task-too-large-for-instances", "high", "Task is larger than every container instance")
+@rule("L107", "task-too-large-for-instances", "high", "Task is larger than every container instance",
+      reads=WORKLOADS + CONTAINER_INSTANCES)
 def too_large(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds EC2 workloads whose CPU or memory reservation exceeds the registered
     resources of every container instance in their cluster.
@@ -267,7 +229,8 @@ def too_large(ctx: AuditContext) -> Iterator[Hit]:
                       related_arns=ctx.related(w))
 
 
-@rule("L108", "fargate-feature-needs-platform-1-4", "high", "Feature needs Fargate platform 1.4.0")
+@rule("L108", "fargate-feature-needs-platform-1-4", "high", "Feature needs Fargate platform 1.4.0",
+      reads=WORKLOADS)
 def needs_platform_14(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds Fargate services on a platform version below 1.4.0 that use what needs
     1.4.0: EFS volumes, SYS_PTRACE, pidMode task, ephemeral storage above 20 GiB, 8 or 16 vCPU,

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from auditor.model import Service, TaskDefinition
 from auditor.rules.context import AuditContext
 from auditor.rules.engine import Hit, rule
+from auditor.rules.hits import service_hit
+from auditor.rules.reads import HOSTS, LISTENERS, LOAD_BALANCERS, SERVICES, SUBNETS, TARGET_GROUPS, WORKLOADS
 
 
 def _pairs(ctx: AuditContext) -> Iterator[tuple[Service, TaskDefinition]]:
@@ -16,12 +18,8 @@ def _pairs(ctx: AuditContext) -> Iterator[tuple[Service, TaskDefinition]]:
             yield s, td
 
 
-def _hit(s: Service, message: str, evidence: dict | None = None, key: str = "") -> Hit:
-    return Hit(resource_arn=s.arn, resource_type="ecs-service", region=s.region, message=message,
-               evidence=evidence or {}, related_arns=(s.task_definition_arn,), key=key)
-
-
-@rule("B101", "classic-lb-with-awsvpc", "high", "Classic Load Balancer with awsvpc tasks")
+@rule("B101", "classic-lb-with-awsvpc", "high", "Classic Load Balancer with awsvpc tasks",
+      reads=WORKLOADS + LOAD_BALANCERS)
 def classic_with_awsvpc(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds services whose tasks use awsvpc (every Fargate service) and that name a
     Classic Load Balancer.
@@ -39,12 +37,13 @@ def classic_with_awsvpc(ctx: AuditContext) -> Iterator[Hit]:
         if td.effective_network_mode == "awsvpc" or s.uses_fargate:
             for ref in s.load_balancers:
                 if ref.load_balancer_name:
-                    yield _hit(s, f"Service {s.name} uses awsvpc tasks behind Classic Load Balancer "
-                               f"{ref.load_balancer_name}.", {"load_balancer": ref.load_balancer_name},
-                               ref.load_balancer_name)
+                    yield service_hit(s, f"Service {s.name} uses awsvpc tasks behind Classic Load Balancer "
+                                      f"{ref.load_balancer_name}.", {"load_balancer": ref.load_balancer_name},
+                                      ref.load_balancer_name)
 
 
-@rule("B102", "target-type-mismatch", "high", "Target group type does not match the network mode")
+@rule("B102", "target-type-mismatch", "high", "Target group type does not match the network mode",
+      reads=WORKLOADS + TARGET_GROUPS)
 def target_type_mismatch(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds awsvpc tasks registered to a target group of type instance, and
     bridge/host tasks registered to one of type ip.
@@ -64,13 +63,14 @@ def target_type_mismatch(ctx: AuditContext) -> Iterator[Hit]:
         for ref in s.load_balancers:
             tg = ctx.ix.target_group.get(ref.target_group_arn or "")
             if tg and tg.target_type in ("ip", "instance") and tg.target_type != want:
-                yield _hit(s, f"Service {s.name} runs {mode} tasks but target group {tg.name} has "
-                           f"target type {tg.target_type}.",
-                           {"target_group": tg.arn, "target_type": tg.target_type,
-                            "network_mode": mode, "expected": want}, tg.arn)
+                yield service_hit(s, f"Service {s.name} runs {mode} tasks but target group {tg.name} has "
+                                  f"target type {tg.target_type}.",
+                                  {"target_group": tg.arn, "target_type": tg.target_type,
+                                   "network_mode": mode, "expected": want}, tg.arn)
 
 
-@rule("B103", "lb-container-port-unmapped", "high", "Load balancer names a container port that is not mapped")
+@rule("B103", "lb-container-port-unmapped", "high", "Load balancer names a container port that is not mapped",
+      reads=WORKLOADS)
 def container_port_unmapped(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Checks that each load balancer entry's containerName and containerPort match
     a port mapping of the task definition.
@@ -90,13 +90,14 @@ def container_port_unmapped(ctx: AuditContext) -> Iterator[Hit]:
             ports = [p.container_port for p in c.port_mappings] if c else []
             if c is None or ref.container_port not in ports:
                 what = "no such container" if c is None else f"mapped ports {ports}"
-                yield _hit(s, f"Service {s.name} sends load balancer traffic to "
-                           f"{ref.container_name}:{ref.container_port} ({what}).",
-                           {"container": ref.container_name, "port": ref.container_port,
-                            "mapped_ports": ports}, f"{ref.container_name}:{ref.container_port}")
+                yield service_hit(s, f"Service {s.name} sends load balancer traffic to "
+                                  f"{ref.container_name}:{ref.container_port} ({what}).",
+                                  {"container": ref.container_name, "port": ref.container_port,
+                                   "mapped_ports": ports}, f"{ref.container_name}:{ref.container_port}")
 
 
-@rule("B104", "alb-non-http-port", "high", "UDP container port behind an Application Load Balancer")
+@rule("B104", "alb-non-http-port", "high", "UDP container port behind an Application Load Balancer",
+      reads=WORKLOADS + TARGET_GROUPS + LOAD_BALANCERS)
 def alb_udp(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds container ports behind an ALB target group that are mapped with
     protocol udp.
@@ -119,12 +120,13 @@ def alb_udp(ctx: AuditContext) -> Iterator[Hit]:
             c = next((c for c in td.containers if c.name == ref.container_name), None)
             for p in c.port_mappings if c else ():
                 if p.container_port == ref.container_port and p.protocol == "udp":
-                    yield _hit(s, f"Service {s.name} maps UDP port {p.container_port} behind an "
-                               "Application Load Balancer.", {"target_group": tg.arn,
-                                                              "port": p.container_port}, tg.arn)
+                    yield service_hit(s, f"Service {s.name} maps UDP port {p.container_port} behind an "
+                                      "Application Load Balancer.", {"target_group": tg.arn,
+                                                                     "port": p.container_port}, tg.arn)
 
 
-@rule("B105", "classic-lb-in-use", "low", "Service uses a Classic Load Balancer")
+@rule("B105", "classic-lb-in-use", "low", "Service uses a Classic Load Balancer",
+      reads=SERVICES)
 def classic_in_use(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds services that use a Classic Load Balancer at all.
 
@@ -141,11 +143,12 @@ def classic_in_use(ctx: AuditContext) -> Iterator[Hit]:
     for s in ctx.inv.services:
         for ref in s.load_balancers:
             if ref.load_balancer_name:
-                yield _hit(s, f"Service {s.name} uses Classic Load Balancer {ref.load_balancer_name}.",
-                           {"load_balancer": ref.load_balancer_name}, ref.load_balancer_name)
+                yield service_hit(s, f"Service {s.name} uses Classic Load Balancer {ref.load_balancer_name}.",
+                                  {"load_balancer": ref.load_balancer_name}, ref.load_balancer_name)
 
 
-@rule("B106", "lb-listener-plain-http", "medium", "Internet-facing ALB serves plain HTTP")
+@rule("B106", "lb-listener-plain-http", "medium", "Internet-facing ALB serves plain HTTP",
+      reads=SERVICES + TARGET_GROUPS + LOAD_BALANCERS + LISTENERS)
 def plain_http(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds internet-facing ALBs in front of services that have an HTTP listener
     whose default action does not redirect to HTTPS.
@@ -181,7 +184,8 @@ def plain_http(ctx: AuditContext) -> Iterator[Hit]:
                           related_arns=tuple(services), key=listener.arn)
 
 
-@rule("B107", "lb-target-group-unused-vpc", "high", "Target group in another VPC than the service")
+@rule("B107", "lb-target-group-unused-vpc", "high", "Target group in another VPC than the service",
+      reads=WORKLOADS + HOSTS + TARGET_GROUPS + SUBNETS)
 def target_group_vpc(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds target groups of a service in a different VPC than the service's
     subnets (awsvpc) or container instances (bridge/host).
@@ -203,13 +207,14 @@ def target_group_vpc(ctx: AuditContext) -> Iterator[Hit]:
         for ref in s.load_balancers:
             tg = ctx.ix.target_group.get(ref.target_group_arn or "")
             if tg and tg.vpc_id and vpcs and tg.vpc_id not in vpcs:
-                yield _hit(s, f"Target group {tg.name} of service {s.name} is in {tg.vpc_id}, the "
-                           f"service in {', '.join(sorted(vpcs))}.",
-                           {"target_group": tg.arn, "target_group_vpc": tg.vpc_id,
-                            "service_vpcs": sorted(vpcs)}, tg.arn)
+                yield service_hit(s, f"Target group {tg.name} of service {s.name} is in {tg.vpc_id}, the "
+                                  f"service in {', '.join(sorted(vpcs))}.",
+                                  {"target_group": tg.arn, "target_group_vpc": tg.vpc_id,
+                                   "service_vpcs": sorted(vpcs)}, tg.arn)
 
 
-@rule("B108", "lb-too-many-target-groups", "high", "Service has more than five target groups")
+@rule("B108", "lb-too-many-target-groups", "high", "Service has more than five target groups",
+      reads=SERVICES)
 def too_many_target_groups(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds services with more than five target groups.
 
@@ -225,5 +230,5 @@ def too_many_target_groups(ctx: AuditContext) -> Iterator[Hit]:
     for s in ctx.inv.services:
         tgs = {r.target_group_arn for r in s.load_balancers if r.target_group_arn}
         if len(tgs) > 5:
-            yield _hit(s, f"Service {s.name} has {len(tgs)} target groups (at most 5).",
-                       {"target_groups": sorted(tgs)})
+            yield service_hit(s, f"Service {s.name} has {len(tgs)} target groups (at most 5).",
+                              {"target_groups": sorted(tgs)})

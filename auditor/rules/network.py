@@ -6,9 +6,11 @@ from collections.abc import Iterator
 
 from auditor.rules.context import AuditContext
 from auditor.rules.engine import Hit, rule
+from auditor.rules.reads import CLUSTERS, SERVICES
 
 
-@rule("N101", "service-public-ip", "medium", "Service tasks get public IP addresses")
+@rule("N101", "service-public-ip", "medium", "Service tasks get public IP addresses",
+      reads=SERVICES)
 def public_ip(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds services whose awsvpcConfiguration.assignPublicIp is ENABLED.
 
@@ -29,7 +31,8 @@ def public_ip(ctx: AuditContext) -> Iterator[Hit]:
                       evidence={"subnets": list(s.subnets)}, related_arns=(s.task_definition_arn,))
 
 
-@rule("N102", "cluster-container-insights-disabled", "low", "Container Insights is off")
+@rule("N102", "cluster-container-insights-disabled", "low", "Container Insights is off",
+      reads=CLUSTERS)
 def insights_disabled(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds clusters whose containerInsights setting is not enabled or enhanced.
 

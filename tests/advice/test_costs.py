@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from auditor.advice import advise
 from auditor.advice.packing import lower_bound, pack
-from auditor.advice.sizes import FARGATE_SIZES, valid_fargate_size
+from auditor.facts.fargate import FARGATE_SIZES, valid_fargate_size
 from auditor.graph import AccessModel
 from auditor.model import ContainerDefinition, Utilisation
 from tests.graph.builders import inventory, service, task_def
@@ -118,7 +118,7 @@ def test_packing_rejects_a_task_larger_than_an_instance():
 
 def test_launch_type_fit_lists_fargate_blockers_and_large_enough_instances():
     from auditor.advice.costs import Advice
-    from auditor.advice.pricing import load_prices
+    from auditor.facts.prices import load_prices
 
     gpu = ContainerDefinition(name="trainer", image="x", privileged=True,
                               resource_requirements=({"type": "GPU", "value": "1"},))

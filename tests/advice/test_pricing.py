@@ -8,7 +8,8 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
-from auditor.advice.pricing import PricingError, load_prices, refresh, shipped
+from auditor.collect.pricing import refresh
+from auditor.facts.prices import PricingError, load_prices, shipped
 from tests.conftest import run_cli
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from botocore.awsrequest import AWSResponse
 
+from auditor.audit import audit
 from auditor.collect import CollectOptions, collect
 from auditor.demo.server import local_session
 
@@ -58,4 +59,9 @@ def test_denied_iam_is_a_gap_for_every_iam_rule(demo_server):
                                  metrics=False), session=session)
     assert inv.roles == ()
     [gap] = inv.gaps
-    assert (gap.service, gap.error, gap.affects) == ("iam", "AccessDenied", ("I",))
+    assert (gap.action, gap.error) == ("iam:GetAccountAuthorizationDetails", "AccessDenied")
+    # Every rule that judges policies is named as not fully checked; rules that judge only
+    # task definitions are not.
+    [covered] = audit(inv).coverage
+    assert {"I101", "I103", "I202", "I206", "I304"} <= set(covered.affects)
+    assert not {"C101", "L101", "B103", "N101"} & set(covered.affects)

@@ -6,7 +6,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from auditor.collect import ecs, elb
+from auditor.collect import call_graph, ecs, elb
 from auditor.collect.base import CallLedger, Clients
 
 REGION = "us-east-1"
@@ -17,7 +17,7 @@ CLUSTER = "arn:aws:ecs:us-east-1:111122223333:cluster/prod"
 def stubbed():
     session = boto3.session.Session(region_name=REGION, aws_access_key_id="x",
                                     aws_secret_access_key="x")
-    ledger = CallLedger(throttle=False)
+    ledger = CallLedger(throttle=False, leads_to=call_graph())
     clients = Clients(session, ledger)
     stubs = {}
 
@@ -85,7 +85,8 @@ def test_denied_listing_is_a_gap_not_an_empty_account(stubbed):
     assert ecs.get_clusters(clients, ledger, REGION) is None
     gap = ledger.gaps[0]
     assert (gap.service, gap.operation, gap.error) == ("ecs", "ListClusters", "AccessDeniedException")
-    assert "I" in gap.affects
+    # Without clusters nothing that follows can be read: the gap names what it blocked.
+    assert {"ecs:DescribeServices", "ecs:DescribeTaskDefinition", "ec2:DescribeInstances"} <= set(gap.blocked)
 
 
 def test_task_definitions_are_listed_across_pages_and_latest_kept():

@@ -68,7 +68,7 @@ def test_a_failing_write_leaves_the_previous_folder_intact(tmp_path, monkeypatch
 
     def boom(result, folder):
         raise RuntimeError("disk full")
-    monkeypatch.setitem(__import__("auditor.report", fromlist=["WRITERS"]).WRITERS, "html", boom)
+    monkeypatch.setattr("auditor.report.html.write_html", boom)
     with pytest.raises(RuntimeError):
         write_outputs(audit(small(admin=False)), out, ["json", "html"])
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before

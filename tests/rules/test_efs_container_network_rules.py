@@ -90,7 +90,7 @@ def test_f107_nfs_blocked_and_group_or_cidr_near_misses():
 def test_f108_missing_file_system_and_gap_near_miss():
     gone = EfsVolume("fs-gone", transit_encryption="ENABLED")
     assert len(fires(efs_app(gone), "F108")) == 1
-    gap = Gap("efs", R, "DescribeFileSystems", "AccessDenied", ("F",), "fs-gone")
+    gap = Gap("efs", R, "DescribeFileSystems", "AccessDenied", "fs-gone")
     assert fires(efs_app(gone, gaps=[gap]), "F108") == []
     missing_ap = EfsVolume("fs-1", transit_encryption="ENABLED", access_point_id="fsap-9")
     assert len(fires(efs_app(missing_ap), "F108")) == 1

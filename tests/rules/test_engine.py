@@ -30,9 +30,18 @@ def test_every_rule_documents_every_section_with_an_aws_reference():
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", r.name), code
 
 
+# Specified rules whose issue is still open, each with the issue that brings it. The list only
+# shrinks: a specified code neither implemented nor listed here fails, and so does a listed code
+# that has been implemented.
+PENDING = {"I305": 22, "I306": 22, "I401": 16, "I402": 16, "I403": 16, "I404": 16, "C110": 19}
+
+
 @pytest.mark.skipif(not SPEC_CODES, reason="shared/docs/rules.md is not beside the checkout")
 def test_every_specified_rule_is_implemented():
-    assert SPEC_CODES <= set(load_rules())
+    implemented = set(load_rules())
+    assert SPEC_CODES - set(PENDING) <= implemented
+    assert not implemented & set(PENDING), "implemented: remove them from PENDING"
+    assert set(PENDING) <= SPEC_CODES
 
 
 def test_docs_rules_md_is_generated_and_current():

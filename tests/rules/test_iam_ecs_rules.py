@@ -216,6 +216,6 @@ def test_bad_policy_becomes_a_coverage_gap_and_the_audit_goes_on():
         replace(role("t", allow("x")).inline_policies[0], name="broken", document="{not json")))
     inv = fargate_app(task_role=bad)
     result = audit(inv)
-    gaps = [g for g in result.coverage if g["operation"] == "ParsePolicy"]
-    assert len(gaps) == 1 and "broken" in gaps[0]["message"] and "I101" in gaps[0]["affects"]
+    gaps = [g for g in result.coverage if g.operation == "ParsePolicy"]
+    assert len(gaps) == 1 and "broken" in gaps[0].message and "I101" in gaps[0].affects
     assert result.model.principals[bad.arn].decide("s3:GetObject").decision == "allowed"

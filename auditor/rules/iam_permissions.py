@@ -5,22 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
+from auditor.facts.role_needs import EXECUTION_SECRET_ACTIONS, needed_actions
 from auditor.iam.catalogue import catalogue
-from auditor.iam.knowledge import ECR_PULL_ACTIONS, ECS_AGENT_ACTIONS, EXECUTION_SECRET_ACTIONS, LOGS_ACTIONS
 from auditor.rules.context import AuditContext
 from auditor.rules.engine import Hit, lower_severity, rule
-
-
-def _needed_by_kind(kind: str) -> frozenset[str]:
-    """Actions a role of this kind needs for ECS itself to work: not counted against it."""
-    cat = catalogue()
-    if kind == "execution":
-        names = (*ECR_PULL_ACTIONS, *LOGS_ACTIONS)
-    elif kind == "instance":
-        names = ECS_AGENT_ACTIONS
-    else:
-        return frozenset()
-    return frozenset().union(*(cat.expand(n) for n in names))
+from auditor.rules.reads import EXPOSURE, ROLES_IN_USE
 
 
 def _role_hits(ctx: AuditContext, default: str, message, evidence_of) -> Iterator[Hit]:
@@ -53,7 +42,8 @@ def _actions_on_all(found: dict[str, bool], skip: frozenset[str] = frozenset()):
     return {"actions": names[:50], "count": len(names)}, all(keep.values())
 
 
-@rule("I101", "role-admin-access", "critical", "Role used by ECS has administrator access")
+@rule("I101", "role-admin-access", "critical", "Role used by ECS has administrator access",
+      reads=ROLES_IN_USE + EXPOSURE)
 def admin_access(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds roles used by ECS that are allowed every action on every resource
     (Action "*", NotAction with Resource "*", or AdministratorAccess attached), after explicit
@@ -77,7 +67,8 @@ def admin_access(ctx: AuditContext) -> Iterator[Hit]:
                                "on every resource.", ev)
 
 
-@rule("I102", "role-service-wildcard", "medium", "Role is allowed every action of a service")
+@rule("I102", "role-service-wildcard", "medium", "Role is allowed every action of a service",
+      reads=ROLES_IN_USE + EXPOSURE)
 def service_wildcard(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds roles allowed every action of a service ("s3:*", or a pattern or
     NotAction that expands to all of them).
@@ -100,7 +91,8 @@ def service_wildcard(ctx: AuditContext) -> Iterator[Hit]:
                                f"of {', '.join(e['services'])}.", ev)
 
 
-@rule("I103", "role-privilege-escalation", "high", "Role can escalate its own privileges")
+@rule("I103", "role-privilege-escalation", "high", "Role can escalate its own privileges",
+      reads=ROLES_IN_USE + EXPOSURE)
 def privilege_escalation(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds roles whose allowed actions, across all their policies together,
     contain a known IAM privilege-escalation method (iam:CreatePolicyVersion,
@@ -128,7 +120,8 @@ def privilege_escalation(ctx: AuditContext) -> Iterator[Hit]:
                                f"({', '.join(e['methods'][:3])}).", ev)
 
 
-@rule("I104", "role-data-exfiltration", "medium", "Role can read data or secrets on every resource")
+@rule("I104", "role-data-exfiltration", "medium", "Role can read data or secrets on every resource",
+      reads=ROLES_IN_USE + EXPOSURE)
 def data_exfiltration(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds roles allowed, on Resource "*", actions that read data or secrets
     (s3:GetObject, secretsmanager:GetSecretValue, ssm:GetParameter*, kms:Decrypt,
@@ -155,7 +148,8 @@ def data_exfiltration(ctx: AuditContext) -> Iterator[Hit]:
                                f"resource ({', '.join(e['actions'][:3])}).", ev)
 
 
-@rule("I105", "role-resource-exposure", "high", "Role can change resource policies on every resource")
+@rule("I105", "role-resource-exposure", "high", "Role can change resource policies on every resource",
+      reads=ROLES_IN_USE + EXPOSURE)
 def resource_exposure(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds roles allowed, on Resource "*", actions of access level
     "Permissions management" (s3:PutBucketPolicy, kms:CreateGrant, ecr:SetRepositoryPolicy, ...).
@@ -172,12 +166,13 @@ def resource_exposure(ctx: AuditContext) -> Iterator[Hit]:
     """
     def ev(c, kind):
         return None if c.admin else _actions_on_all(c.permissions_management_on_all,
-                                                    _needed_by_kind(kind))
+                                                    needed_actions(kind))
     yield from _role_hits(ctx, "high", lambda n, k, e: f"The {k} role {n} may change permissions "
                                f"on every resource ({e['count']} actions).", ev)
 
 
-@rule("I106", "role-write-all-resources", "medium", "Role can write to every resource")
+@rule("I106", "role-write-all-resources", "medium", "Role can write to every resource",
+      reads=ROLES_IN_USE + EXPOSURE)
 def write_all(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds roles allowed, on Resource "*", write actions that the action
     catalogue says could be scoped to a resource ARN (actions that only accept "*" do not count,
@@ -196,7 +191,7 @@ def write_all(ctx: AuditContext) -> Iterator[Hit]:
     def ev(c, kind):
         if c.admin:
             return None
-        got = _actions_on_all(c.write_on_all, _needed_by_kind(kind))
+        got = _actions_on_all(c.write_on_all, needed_actions(kind))
         if got:
             svc = Counter(a.split(":")[0] for a in got[0]["actions"])
             got[0]["services"] = dict(sorted(svc.items()))
@@ -205,7 +200,8 @@ def write_all(ctx: AuditContext) -> Iterator[Hit]:
                                f"resource with {e['count']} actions.", ev)
 
 
-@rule("I107", "role-credentials-exposure", "high", "Role can obtain credentials")
+@rule("I107", "role-credentials-exposure", "high", "Role can obtain credentials",
+      reads=ROLES_IN_USE + EXPOSURE)
 def credentials_exposure(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds roles allowed actions that return credentials (iam:CreateAccessKey,
     iam:UpdateLoginProfile, sts:GetFederationToken, sts:AssumeRole on "*", ...).
@@ -234,7 +230,8 @@ def credentials_exposure(ctx: AuditContext) -> Iterator[Hit]:
                                f"({', '.join(e['actions'][:3])}).", ev)
 
 
-@rule("I110", "role-unknown-action", "info", "Policy names an action AWS does not know")
+@rule("I110", "role-unknown-action", "info", "Policy names an action AWS does not know",
+      reads=ROLES_IN_USE)
 def unknown_action(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds policy actions that match nothing in the IAM action catalogue (a typo,
     or a retired action), with the nearest known names.

@@ -1,13 +1,10 @@
-"""Tabular views (pandas) of findings, effective permissions and costs, and their CSV files."""
+"""Tabular views (pandas) of an audit: findings, effective permissions, costs, identities, escalation."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pandas as pd
-
-from auditor.fsutil import atomic_write_text
 
 FINDING_COLUMNS = ["fingerprint", "rule_id", "rule_name", "category", "severity", "title",
                    "message", "resource_type", "resource_arn", "region", "account_id",
@@ -48,10 +45,6 @@ def permissions_frame(result) -> pd.DataFrame:
 
 def costs_frame(costs: list[dict]) -> pd.DataFrame:
     return pd.DataFrame([{c: r.get(c) for c in COST_COLUMNS} for r in costs], columns=COST_COLUMNS)
-
-
-def write_csv(frame: pd.DataFrame, path: Path) -> Path:
-    return atomic_write_text(path, frame.to_csv(index=False))
 
 
 def identities_frame(model) -> pd.DataFrame:

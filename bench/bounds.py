@@ -32,7 +32,6 @@ def lower_bound(inv: Inventory, metrics: bool = True) -> Counter:
         "ecs:DescribeTaskDefinition": len(inv.task_definitions),
         "ec2:DescribeInstances": math.ceil(len(inv.ec2_instances) / 200),
         "ec2:DescribeSubnets": math.ceil(len(inv.subnets) / 200),
-        "ec2:DescribeVpcs": math.ceil(len(inv.vpcs) / 200),
         "ec2:DescribeSecurityGroups": math.ceil(len(inv.security_groups) / 200),
         "elbv2:DescribeTargetGroups": math.ceil(len(inv.target_groups) / 20),
         "elbv2:DescribeLoadBalancers": math.ceil(len(elbv2) / 20),
@@ -51,7 +50,7 @@ def lower_bound(inv: Inventory, metrics: bool = True) -> Counter:
 
 def _fargate_x86_repositories(inv: Inventory) -> set[tuple]:
     """ECR repositories (of this account, in their region) of x86 Linux Fargate services' images."""
-    from auditor.graph.needs import ecr_repository
+    from auditor.facts.images import ecr_repository
 
     out = set()
     for s in inv.services:

@@ -1,27 +1,34 @@
-"""I2xx and I3xx: how ECS uses roles — execution roles, trust, EFS IAM, IMDS, exec, escalation."""
+"""Rules I201–I210: how ECS uses its roles — execution role needs and excess, trust policies,
+the instance role's excess, and the task role's EFS access."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
 
-from auditor.graph.needs import needs_execution_role
-from auditor.iam import DENIED
+from auditor.facts.role_needs import EXECUTION_SECRET_ACTIONS, needed_actions, needs_execution_role
+from auditor.iam import DENIED, decide
 from auditor.iam.catalogue import catalogue
-from auditor.iam.knowledge import ECR_PULL_ACTIONS, ECS_AGENT_ACTIONS, SSM_AGENT_ACTIONS
+from auditor.iam.policy import PolicyError, parse_policy
 from auditor.rules.context import AuditContext
 from auditor.rules.engine import Hit, rule
+from auditor.rules.hits import td_hit
+from auditor.rules.reads import (
+    ACCESS_POINTS,
+    EXPOSURE,
+    FILE_SYSTEM_POLICIES,
+    FILE_SYSTEMS,
+    IAM,
+    ROLES_IN_USE,
+    WORKLOADS,
+)
 
 ECS_TASKS = "ecs-tasks.amazonaws.com"
 EXEC_ROLE_DOCS = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html"
 
 
-def td_hit(ctx, td, w, message: str, evidence: dict, key: str = "", **kw) -> Hit:
-    return Hit(resource_arn=td.arn, resource_type="ecs-task-definition", message=message,
-               region=td.region, evidence=evidence, related_arns=ctx.related(w), key=key, **kw)
-
-
-@rule("I201", "execution-role-missing", "high", "Task definition needs an execution role and has none")
+@rule("I201", "execution-role-missing", "high", "Task definition needs an execution role and has none",
+      reads=WORKLOADS)
 def execution_role_missing(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds task definitions that need a task execution role — a private ECR image
     or awslogs on Fargate/external; secrets, repositoryCredentials or secretOptions on any launch
@@ -48,7 +55,8 @@ def execution_role_missing(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("I202", "execution-role-missing-permission", "high",
-      "Execution role lacks what the task needs to start")
+      "Execution role lacks what the task needs to start",
+      reads=WORKLOADS + IAM)
 def execution_role_missing_permission(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Compares what ECS needs to start each task definition (ECR pull on its
     repositories, logs on its log groups, the secrets and parameters it injects) with what its
@@ -82,7 +90,8 @@ def execution_role_missing_permission(ctx: AuditContext) -> Iterator[Hit]:
                            "role_exists": exists})
 
 
-@rule("I203", "execution-role-excess-permission", "medium", "Execution role allowed more than ECS needs")
+@rule("I203", "execution-role-excess-permission", "medium", "Execution role allowed more than ECS needs",
+      reads=ROLES_IN_USE)
 def execution_role_excess(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds execution roles allowed actions beyond what ECS needs to start their
     task definitions: anything besides ECR pull, logs, the injected secrets and kms:Decrypt, or
@@ -102,19 +111,17 @@ def execution_role_excess(ctx: AuditContext) -> Iterator[Hit]:
     if not ctx.iam_collected:
         return
     cat = catalogue()
-    base = frozenset().union(*(cat.expand(a) for a in ECR_PULL_ACTIONS), cat.expand("logs:CreateLogStream"),
-                             cat.expand("logs:PutLogEvents"))
-    secret_reads = {"secretsmanager:getsecretvalue", "ssm:getparameters", "ssm:getparameter",
-                    "kms:decrypt"}
+    base = needed_actions("execution")
+    secret_reads = {a.lower() for a in EXECUTION_SECRET_ACTIONS}
     for role_arn, kind, workloads in ctx.role_kinds():
         p = ctx.model.principals.get(role_arn)
         if kind != "execution" or p is None:
             continue
         needs = ctx.model.needs_of_role(role_arn)
-        needed_actions = base | {n.action for n in needs}
+        wanted = base | {n.action for n in needs}
         if any(n.action in ("secretsmanager:getsecretvalue", "ssm:getparameters") for n in needs):
-            needed_actions |= {"kms:decrypt", "ssm:getparameter"}
-        excess = sorted(a for a in p.grants if a not in needed_actions)
+            wanted |= {"kms:decrypt", "ssm:getparameter"}
+        excess = sorted(a for a in p.grants if a not in wanted)
         broad = sorted(a for a in secret_reads if a in p.grants and p.grants[a].everywhere)
         if not excess and not broad:
             continue
@@ -133,7 +140,8 @@ def execution_role_excess(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("I204", "task-role-has-execution-permissions", "low",
-      "Task role holds the execution role's permissions")
+      "Task role holds the execution role's permissions",
+      reads=WORKLOADS + IAM)
 def task_role_has_execution_permissions(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds task roles allowed the execution-only permissions (ECR image pull, the
     secrets their task definitions inject) while an execution role exists for that.
@@ -168,7 +176,8 @@ def task_role_has_execution_permissions(ctx: AuditContext) -> Iterator[Hit]:
                                                       "execution_permissions": got})
 
 
-@rule("I205", "same-role-task-and-execution", "medium", "One role is both task role and execution role")
+@rule("I205", "same-role-task-and-execution", "medium", "One role is both task role and execution role",
+      reads=WORKLOADS)
 def same_role(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds task definitions whose task role is also their execution role.
 
@@ -188,7 +197,8 @@ def same_role(ctx: AuditContext) -> Iterator[Hit]:
                           "as both task role and execution role.", {"role": td.task_role_arn})
 
 
-@rule("I206", "role-trust-missing-ecs-tasks", "high", "Role does not trust the service that uses it")
+@rule("I206", "role-trust-missing-ecs-tasks", "high", "Role does not trust the service that uses it",
+      reads=ROLES_IN_USE)
 def trust_missing(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds task and execution roles that do not trust ecs-tasks.amazonaws.com,
     and instance roles that do not trust ec2.amazonaws.com (or that do not exist).
@@ -219,7 +229,8 @@ def trust_missing(ctx: AuditContext) -> Iterator[Hit]:
                   related_arns=ctx.workload_arns(workloads))
 
 
-@rule("I207", "role-trust-confused-deputy", "low", "Role trusts ECS without a source condition")
+@rule("I207", "role-trust-confused-deputy", "low", "Role trusts ECS without a source condition",
+      reads=ROLES_IN_USE)
 def confused_deputy(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds roles that trust ecs-tasks.amazonaws.com in a statement with neither an
     aws:SourceAccount nor an aws:SourceArn condition (in any operator form).
@@ -251,7 +262,8 @@ def confused_deputy(ctx: AuditContext) -> Iterator[Hit]:
                       related_arns=ctx.workload_arns(workloads))
 
 
-@rule("I208", "role-trust-too-broad", "critical", "Role can be assumed by anyone or another account")
+@rule("I208", "role-trust-too-broad", "critical", "Role can be assumed by anyone or another account",
+      reads=ROLES_IN_USE + EXPOSURE)
 def trust_too_broad(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds roles used by ECS that can be assumed by "*", or by a principal of
     another account without an sts:ExternalId or aws:PrincipalOrgID condition.
@@ -286,7 +298,8 @@ def trust_too_broad(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("I209", "instance-role-excess-permission", "medium",
-      "Instance role allowed more than the ECS agent needs")
+      "Instance role allowed more than the ECS agent needs",
+      reads=ROLES_IN_USE)
 def instance_role_excess(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds container-instance roles allowed actions beyond what the ECS agent
     needs (the AmazonEC2ContainerServiceforEC2Role set, plus SSM agent actions).
@@ -305,7 +318,7 @@ def instance_role_excess(ctx: AuditContext) -> Iterator[Hit]:
     if not ctx.iam_collected:
         return
     cat = catalogue()
-    needed = frozenset().union(*(cat.expand(a) for a in (*ECS_AGENT_ACTIONS, *SSM_AGENT_ACTIONS)))
+    needed = needed_actions("instance", with_ssm_agent=True)
     for role_arn, kind, workloads in ctx.role_kinds():
         p = ctx.model.principals.get(role_arn)
         if kind != "instance" or p is None:
@@ -319,3 +332,75 @@ def instance_role_excess(ctx: AuditContext) -> Iterator[Hit]:
                                 "excess_by_service": dict(Counter(a.split(":")[0] for a in excess)),
                                 "excess_actions": excess[:100]},
                       related_arns=ctx.workload_arns(workloads))
+
+
+def efs_policy_allows(ctx: AuditContext, fs, role_arn: str, action: str, ap_arn: str | None,
+                      transit: bool) -> str:
+    """allowed / denied / unknown for a client action under the file-system policy."""
+    if fs.policy_status == "none":
+        return "allowed"  # the default policy lets any client that reaches a mount target in
+    if fs.policy_status != "present":
+        return "unknown"
+    try:
+        policy = parse_policy(fs.policy, f"file-system policy of {fs.file_system_id}", "resource")
+    except PolicyError:
+        return "unknown"
+    account = ctx.inv.account_id
+    names = {"*", role_arn, account, f"arn:aws:iam::{account}:root"}
+    mine = [s for s in policy.statements if s.principals and (
+        "*" in s.principals or set(s.principals.get("AWS", ())) & names)]
+    context = {"aws:securetransport": ("true" if transit else "false",),
+               "elasticfilesystem:accessedviamounttarget": ("true",)}
+    if ap_arn:
+        context["elasticfilesystem:accesspointarn"] = (ap_arn,)
+    return "denied" if decide(mine, action, fs.arn, context).decision == DENIED else "allowed"
+
+
+@rule("I210", "efs-iam-missing-permission", "high", "Task role cannot mount its EFS volume",
+      reads=WORKLOADS + IAM + FILE_SYSTEMS + ACCESS_POINTS + FILE_SYSTEM_POLICIES)
+def efs_iam_missing(ctx: AuditContext) -> Iterator[Hit]:
+    """What it does: For EFS volumes with IAM authorization, checks that the task role is allowed
+    elasticfilesystem:ClientMount (and ClientWrite unless every mount is read-only) on the file
+    system by its identity policies or by the file-system policy.
+
+    Why is this bad: The mount is refused and the task fails to start.
+
+    Example: authorizationConfig.iam ENABLED, a file-system policy naming another role.
+
+    Remediation: Allow the client actions to the task role in either policy.
+
+    References:
+    - https://docs.aws.amazon.com/efs/latest/ug/iam-access-control-nfs-efs.html
+    - https://docs.aws.amazon.com/AmazonECS/latest/developerguide/efs-volumes.html
+    """
+    if not ctx.iam_collected:
+        return
+    for td, w in ctx.task_definitions():
+        for v in td.volumes:
+            if not v.efs or v.efs.iam != "ENABLED":
+                continue
+            fs = ctx.ix.file_system.get((td.region, v.efs.file_system_id))
+            if fs is None:
+                continue  # F108 reports a missing file system
+            ap = ctx.ix.access_point.get((td.region, v.efs.access_point_id or ""))
+            readonly = all(m.get("readOnly") for c in td.containers for m in c.mount_points
+                           if m.get("sourceVolume") == v.name)
+            needed = ["elasticfilesystem:ClientMount"] + ([] if readonly else
+                                                          ["elasticfilesystem:ClientWrite"])
+            role = ctx.model.principals.get(td.task_role_arn or "")
+            missing, unknown = [], []
+            for action in needed:
+                by_identity = role is not None and role.decide(action, fs.arn).decision != DENIED
+                by_policy = efs_policy_allows(ctx, fs, td.task_role_arn or "", action,
+                                              ap.arn if ap else None,
+                                              v.efs.transit_encryption == "ENABLED")
+                if not by_identity and by_policy == "denied":
+                    missing.append(action)
+                elif not by_identity and by_policy == "unknown":
+                    unknown.append(action)
+            if missing:
+                yield td_hit(ctx, td, w, f"The task role of {td.family}:{td.revision} may not "
+                              f"{' or '.join(a.split(':')[1] for a in missing)} file system "
+                              f"{fs.file_system_id} (volume {v.name}).",
+                              {"volume": v.name, "file_system": fs.arn, "task_role": td.task_role_arn,
+                               "missing": missing}, key=v.name)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from auditor.advice.instances import shape
 from auditor.rules.context import AuditContext
 from auditor.rules.engine import Hit, rule
+from auditor.rules.reads import CLUSTERS, CONTAINER_INSTANCES, HOSTS, IMAGES, INSTANCES, METRICS, WORKLOADS
 
 
 def _service_advice(ctx: AuditContext, code: str, message) -> Iterator[Hit]:
@@ -25,7 +26,8 @@ def _service_advice(ctx: AuditContext, code: str, message) -> Iterator[Hit]:
                   related_arns=(sc.td.arn,))
 
 
-@rule("K101", "fargate-overprovisioned", "info", "Fargate service is larger than its use")
+@rule("K101", "fargate-overprovisioned", "info", "Fargate service is larger than its use",
+      reads=WORKLOADS + METRICS)
 def overprovisioned(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: From 14 days of CloudWatch utilisation (p95 of hourly maxima), finds Fargate
     services whose smallest valid size with headroom (20% by default) is cheaper than the current
@@ -47,7 +49,8 @@ def overprovisioned(ctx: AuditContext) -> Iterator[Hit]:
         f"${a['monthly_saving_usd']:.2f} a month."))
 
 
-@rule("K102", "fargate-size-not-used-by-containers", "info", "Task size exceeds what its containers reserve")
+@rule("K102", "fargate-size-not-used-by-containers", "info", "Task size exceeds what its containers reserve",
+      reads=WORKLOADS)
 def size_not_used(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds Fargate services whose containers' CPU and memory reservations add up
     to well below the task size, so a smaller valid Fargate size fits them.
@@ -67,7 +70,8 @@ def size_not_used(ctx: AuditContext) -> Iterator[Hit]:
         f"${a['monthly_saving_usd']:.2f} a month."))
 
 
-@rule("K103", "launch-type-cheaper-alternative", "info", "The other launch type would cost 20% less")
+@rule("K103", "launch-type-cheaper-alternative", "info", "The other launch type would cost 20% less",
+      reads=WORKLOADS + HOSTS)
 def cheaper_launch_type(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Prices the service's steady-state tasks on the other launch type — EC2 by
     first-fit-decreasing packing onto an instance family, Fargate at the smallest valid sizes — and
@@ -89,7 +93,8 @@ def cheaper_launch_type(ctx: AuditContext) -> Iterator[Hit]:
         f"${a['monthly_cost_usd']:.2f} a month on {a['recommended']}."))
 
 
-@rule("K104", "graviton-candidate", "info", "x86 Fargate workload could run on Graviton")
+@rule("K104", "graviton-candidate", "info", "x86 Fargate workload could run on Graviton",
+      reads=WORKLOADS + IMAGES)
 def graviton(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds x86 Fargate services whose images are all multi-architecture or ARM64
     (from the ECR image manifests collected; not fired without them).
@@ -128,7 +133,8 @@ def graviton(ctx: AuditContext) -> Iterator[Hit]:
                   related_arns=(td.arn,))
 
 
-@rule("K105", "idle-container-instances", "info", "Container instances mostly unreserved")
+@rule("K105", "idle-container-instances", "info", "Container instances mostly unreserved",
+      reads=CLUSTERS + CONTAINER_INSTANCES + INSTANCES)
 def idle_instances(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds EC2 clusters whose registered instances reserve less than 30% of their
     CPU and of their memory (from the instances' registered and remaining resources at collection).
@@ -169,7 +175,8 @@ def idle_instances(ctx: AuditContext) -> Iterator[Hit]:
                             "measure": "reservation at collection time"})
 
 
-@rule("K106", "fargate-spot-candidate", "info", "Stateless Fargate service on on-demand only")
+@rule("K106", "fargate-spot-candidate", "info", "Stateless Fargate service on on-demand only",
+      reads=WORKLOADS)
 def spot_candidate(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds stateless Fargate services (no EFS, desired count of two or more, behind
     a load balancer) that run on on-demand capacity only.

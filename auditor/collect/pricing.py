@@ -1,16 +1,15 @@
-"""Price tables: the dated one shipped with the package, a user cache refreshed from the AWS
-Price List API (which takes precedence), or a file given with --pricing."""
+"""The AWS Price List API: current Fargate and EC2 prices into the user's price cache."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-import os
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from auditor.facts.prices import PricingError, cache_path, shipped
 from auditor.fsutil import atomic_write_text
 
 # Price List API endpoints (aws-facts.md 2.5).
@@ -25,55 +24,6 @@ FARGATE_USAGE = {  # usagetype suffix -> (architecture key, field)
     "Fargate-Windows-OS-Hours:perCPU": ("windows", "os_vcpu_hour"),
     "Fargate-EphemeralStorage-GB-Hours": (None, "ephemeral_gb_hour"),
 }
-
-
-class PricingError(ValueError):
-    pass
-
-
-def cache_path() -> Path:
-    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    return base / "ecs-auditor" / "prices.json"
-
-
-def shipped() -> dict:
-    return json.loads(resources.files("auditor.advice").joinpath("prices.json").read_text())
-
-
-def load_prices(path: str | Path | None = None) -> dict:
-    """The table to use: an explicit file, else the user cache merged over the shipped one."""
-    table = shipped()
-    table["origin"] = "shipped"
-    if path is not None:
-        return _read(Path(path)) | {"origin": str(path)}
-    cached = cache_path()
-    if cached.exists():
-        try:
-            extra = _read(cached)
-        except PricingError:
-            return table  # a broken cache never stops an audit; the shipped table stands
-        for region, data in extra.get("regions", {}).items():
-            table["regions"].setdefault(region, {}).update(data)
-        for region, data in extra.get("ec2", {}).items():
-            table["ec2"].setdefault(region, {}).update(data)
-        table["date"], table["source"] = extra.get("date", table["date"]), extra.get("source", "")
-        table["origin"] = f"cache {cached}"
-    return table
-
-
-def _read(p: Path) -> dict:
-    try:
-        data = json.loads(p.read_text())
-    except FileNotFoundError:
-        raise PricingError(f"{p}: no such file") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        raise PricingError(f"{p}: not a JSON price table") from None
-    if not isinstance(data, dict) or not isinstance(data.get("regions"), dict):
-        raise PricingError(f"{p}: a price table needs a 'regions' object")
-    data.setdefault("ec2", {})
-    data.setdefault("hours_per_month", 730)
-    data.setdefault("fargate_spot_discount", 0.7)
-    return data
 
 
 def _price(item: dict) -> float | None:
@@ -129,8 +79,6 @@ def fetch_ec2(client: Any, region: str, instance_types: list[str]) -> dict[str, 
 def refresh(session: Any, regions: list[str], endpoint_url: str | None = None,
             today: str | None = None) -> Path:
     """Fetch current prices into the user cache; return its path."""
-    import datetime as dt
-
     client = session.client("pricing", region_name=PRICING_REGION, endpoint_url=endpoint_url)
     types = sorted(shipped()["ec2"]["us-east-1"])
     table: dict[str, Any] = {"date": today or dt.date.today().isoformat(),

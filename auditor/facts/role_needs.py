@@ -1,18 +1,41 @@
-"""What ECS needs from an execution role to start a task definition (aws-facts.md 6.1)."""
+"""What ECS needs from the roles it uses: the execution role to start a task definition, the
+instance role for the agent (aws-facts.md 6.1 and 6.4)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from auditor.iam.knowledge import ECR_PULL_ACTIONS, LOGS_ACTIONS
+from auditor.facts.images import ecr_repository
+from auditor.iam.catalogue import catalogue
 from auditor.model import TaskDefinition
 
-_ECR_IMAGE = re.compile(
-    r"^(?P<account>\d{12})\.dkr\.ecr(?:-fips)?\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/"
-    r"(?P<repo>[^:@]+)")
+# What ECS needs from an execution role to start tasks (AmazonECSTaskExecutionRolePolicy and
+# the secrets documentation, aws-facts.md 6.1).
+ECR_PULL_ACTIONS = ("ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability",
+                    "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage")
+LOGS_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 
-
+# AmazonEC2ContainerServiceforEC2Role (aws-facts.md 6.4), plus what the SSM agent uses.
+ECS_AGENT_ACTIONS = (
+    "ec2:DescribeTags", "ecs:CreateCluster", "ecs:DeregisterContainerInstance",
+    "ecs:DiscoverPollEndpoint", "ecs:Poll", "ecs:RegisterContainerInstance",
+    "ecs:StartTelemetrySession", "ecs:UpdateContainerInstancesState", "ecs:Submit*",
+    "ecs:TagResource", *ECR_PULL_ACTIONS, *LOGS_ACTIONS, "logs:CreateLogGroup",
+)
+SSM_AGENT_ACTIONS = (
+    "ssm:DescribeAssociation", "ssm:GetDeployablePatchSnapshotForInstance", "ssm:GetDocument",
+    "ssm:DescribeDocument", "ssm:GetManifest", "ssm:ListAssociations",
+    "ssm:ListInstanceAssociations", "ssm:PutInventory", "ssm:PutComplianceItems",
+    "ssm:PutConfigurePackageResult", "ssm:UpdateAssociationStatus",
+    "ssm:UpdateInstanceAssociationStatus", "ssm:UpdateInstanceInformation",
+    "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel",
+    "ec2messages:AcknowledgeMessage", "ec2messages:DeleteMessage", "ec2messages:FailMessage",
+    "ec2messages:GetEndpoint", "ec2messages:GetMessages", "ec2messages:SendReply",
+)
+# The secrets an execution role injects into containers (I203 judges these on the execution role).
+EXECUTION_SECRET_ACTIONS = ("secretsmanager:GetSecretValue", "ssm:GetParameters",
+                            "ssm:GetParameter", "kms:Decrypt")
 @dataclass(frozen=True)
 class Need:
     action: str  # lower-case
@@ -21,12 +44,6 @@ class Need:
 
     def pair(self) -> tuple[str, str]:
         return self.action, self.resource
-
-
-def ecr_repository(image: str) -> tuple[str, str, str] | None:
-    """(account, region, repository) of a private ECR image, else None."""
-    m = _ECR_IMAGE.match(image)
-    return (m["account"], m["region"], m["repo"]) if m else None
 
 
 def secret_resource(value_from: str, region: str, account: str) -> tuple[str, str]:
@@ -97,3 +114,16 @@ def needs_execution_role(td: TaskDefinition, launch_types: set[str]) -> list[str
         if (c.log_configuration or {}).get("secretOptions"):
             reasons.append(f"container {c.name} uses log secretOptions")
     return reasons
+
+
+def needed_actions(kind: str, with_ssm_agent: bool = False) -> frozenset[str]:
+    """Expanded, lower-case actions a role of this kind needs for ECS itself to work, whatever
+    task definitions use it: ECR pull and logs for an execution role, the agent's set for an
+    instance role (and the SSM agent's, when asked)."""
+    names: tuple[str, ...] = ()
+    if kind == "execution":
+        names = (*ECR_PULL_ACTIONS, *LOGS_ACTIONS)
+    elif kind == "instance":
+        names = (*ECS_AGENT_ACTIONS, *SSM_AGENT_ACTIONS) if with_ssm_agent else ECS_AGENT_ACTIONS
+    cat = catalogue()
+    return frozenset().union(*(cat.expand(n) for n in names))
