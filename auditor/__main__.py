@@ -1,3 +1,5 @@
+"""`python -m auditor`: the same as the ecs-auditor command."""
+
 import sys
 
 from auditor.cli import main

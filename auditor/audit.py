@@ -12,6 +12,7 @@ import pandas as pd
 
 from auditor import callable_module
 from auditor.advice import advise
+from auditor.advice.results import CostRow, Fit
 from auditor.graph import AccessModel, build_graph
 from auditor.model import Inventory
 from auditor.rules.context import AuditContext
@@ -25,11 +26,11 @@ class AuditResult:
     model: AccessModel
     findings: list[Finding]
     coverage: list[CoverageGap]
-    costs: list[dict] = field(default_factory=list)
+    costs: list[CostRow] = field(default_factory=list)
     expired_mutes: list[dict] = field(default_factory=list)
     generated_at: str = ""
     pricing: dict = field(default_factory=dict)
-    fits: list[dict] = field(default_factory=list)  # launch-type fit per workload
+    fits: list[Fit] = field(default_factory=list)  # launch-type fit per workload
 
     @cached_property
     def graph(self) -> nx.MultiDiGraph:
@@ -85,18 +86,16 @@ class AuditResult:
 def coverage_gaps(inv: Inventory, model: AccessModel, failures: list[CoverageGap]) -> list[CoverageGap]:
     """Every call that failed, policy that could not be read and judgement that could not be
     made, each with the rules it affects (the rules that read it or what follows from it)."""
-    out = [CoverageGap(g.service, g.region, g.operation, g.error, g.resource, g.message,
-                       rules_reading((g.action, *g.blocked)))
-           for g in inv.gaps]
+    out = [CoverageGap(**vars(g), affects=rules_reading((g.action, *g.blocked))) for g in inv.gaps]
     iam_rules = rules_reading(IAM)
     for p in model.principals.values():
-        out += [CoverageGap("iam", "global", "ParsePolicy", "MalformedPolicy", p.arn, err, iam_rules)
-                for err in p.errors]
+        out += [CoverageGap("iam", "global", "ParsePolicy", "MalformedPolicy", p.arn, err,
+                            affects=iam_rules) for err in p.errors]
         out += [CoverageGap("iam", "global", "GetPolicyVersion", "PolicyNotCollected", p.arn,
-                            f"managed policy {arn} attached to {p.name} was not collected", iam_rules)
-                for arn in p.missing_policies]
+                            f"managed policy {arn} attached to {p.name} was not collected",
+                            affects=iam_rules) for arn in p.missing_policies]
     out += [CoverageGap("ec2", w.task_definition.region, "DescribeInstances", "NotJudged", w.arn,
-                        f"IMDS reachability not judged: {w.imds_unknown}", ("I301",))
+                        f"IMDS reachability not judged: {w.imds_unknown}", affects=("I301",))
             for w in model.workloads.values() if w.imds_unknown]
     return out + failures
 

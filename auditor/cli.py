@@ -13,6 +13,17 @@ from pathlib import Path
 
 from auditor import __version__
 
+DESCRIPTION = """\
+Audit the Amazon ECS side of an AWS account: connect every task to what its task role,
+execution role and reachable EC2 instance role can do, flag over-broad permissions, ECS
+escalation paths and launch-type / load-balancer / EFS misfits, and price every service.
+It calls only read-only AWS APIs; everything after `collect` runs offline from a snapshot.
+
+example:
+  ecs-auditor scan --profile audit --regions us-east-1 --output reports/prod
+  ecs-auditor who-can iam:PassRole --snapshot reports/prod/snapshot.json.gz
+"""
+
 
 class UsageError(Exception):
     """Bad input: printed as one line, exit code 2."""
@@ -43,7 +54,8 @@ def _audit_opts(p: argparse.ArgumentParser, default_output: str = "reports/lates
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="ecs-auditor", description=__doc__)
+    p = argparse.ArgumentParser(prog="ecs-auditor", description=DESCRIPTION,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="version", version=f"ecs-auditor {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -76,8 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("new")
     d.add_argument("--json", action="store_true")
 
-    r = sub.add_parser("rules", help="the rule catalogue")
-    r.add_argument("--json", action="store_true")
+    r = sub.add_parser("rules", help="the rule catalogue, or one rule's documentation")
+    r.add_argument("code", nargs="?", help="a rule code or name (I101, role-admin-access): print its "
+                   "full documentation")
+    r.add_argument("--json", action="store_true", help="machine-readable catalogue")
 
     dm = sub.add_parser("demo", help="audit an embedded demo account (no AWS needed)")
     _audit_opts(dm, default_output="reports/demo")
@@ -148,18 +162,18 @@ def cmd_who_can(args: argparse.Namespace) -> int:
                          f"{', '.join(catalogue().nearest(args.action)) or 'nothing close'}?")
     result = _model(args.snapshot).who_can(args.action, args.resource)
     if args.json:
-        print(json.dumps(result, indent=2))
+        print(json.dumps(result.to_dict(), indent=2))
         return 0
-    print(f"Who can {result['action']} on {result['resource']}:")
-    if not result["principals"]:
+    print(f"Who can {result.action} on {result.resource}:")
+    if not result.principals:
         print("  nobody in this snapshot")
-    for p in result["principals"]:
-        via = f" (through {p['via_role']}, escalating via ECS)" if p.get("path") else ""
-        print(f"  {p['arn']}  [{p['decision']}]{via}")
-        for step in p.get("path", []):
+    for p in result.principals:
+        via = f" (through {p.via_role}, escalating via ECS)" if p.path else ""
+        print(f"  {p.arn}  [{p.decision}]{via}")
+        for step in p.path:
             print(f"      step: {step['action']} on {step['resource']}")
-        for w in p["workloads"]:
-            print(f"      carried by {w['arn']} as {w['via']}")
+        for w in p.workloads:
+            print(f"      carried by {w.arn} as {w.via}")
     return 0
 
 
@@ -169,16 +183,15 @@ def cmd_what_can(args: argparse.Namespace) -> int:
     except KeyError as e:
         raise UsageError(str(e).strip("'\"")) from None
     if args.json:
-        print(json.dumps(result, indent=2))
+        print(json.dumps(result.to_dict(), indent=2))
         return 0
-    print(f"What {result['arn']} can do:")
-    for p in result["principals"]:
-        print(f"  through {p['role_arn']} ({p['via']}): {p['reason']}")
-    if not result["principals"]:
+    print(f"What {result.arn} can do:")
+    for p in result.principals:
+        print(f"  through {p.role_arn} ({p.via}): {p.reason}")
+    if not result.principals:
         print("  it holds no IAM role")
-    for row in result["permissions"]:
-        print(f"    {row['action']:<50} {row['resource']}  [{row['decision']}]"
-              f"  via {row['via_role'].rsplit('/', 1)[-1]}")
+    for row in result.permissions:
+        print(f"    {row.action:<50} {row.resource}  [{row.decision}]  via {row.via_role.rsplit('/', 1)[-1]}")
     return 0
 
 
@@ -261,8 +274,20 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
-    from auditor.rules.catalogue import catalogue_json, catalogue_text
+    from auditor.rules.catalogue import catalogue_json, catalogue_text, rule_text
+    from auditor.rules.engine import load_rules, lookup
 
+    if args.code:
+        r = lookup(args.code)
+        if r is None:
+            import difflib
+            near = difflib.get_close_matches(args.code.upper(), load_rules(), n=3) or \
+                difflib.get_close_matches(args.code, [x.name for x in load_rules().values()], n=3)
+            hint = f"; did you mean {', '.join(near)}?" if near else ""
+            raise UsageError(f"no rule {args.code!r}{hint}")
+        doc = next(d for d in catalogue_json() if d["code"] == r.code)
+        print(json.dumps(doc, indent=2) if args.json else rule_text(r))
+        return 0
     print(json.dumps(catalogue_json(), indent=2) if args.json else catalogue_text())
     return 0
 

@@ -6,6 +6,8 @@ import json
 
 import pandas as pd
 
+from auditor.advice.results import CostRow
+
 FINDING_COLUMNS = ["fingerprint", "rule_id", "rule_name", "category", "severity", "title",
                    "message", "resource_type", "resource_arn", "region", "account_id",
                    "related_arns", "evidence", "remediation", "references", "muted"]
@@ -32,19 +34,17 @@ def permissions_frame(result) -> pd.DataFrame:
     rows = []
     for w in model.workloads.values():
         for ident in model.identities(w):
-            for p in model.permissions(ident["role_arn"]):
-                rows.append((w.arn, ident["via"], ident["role_arn"], p["action"], p["resource"],
-                             p["decision"]))
+            for p in model.permissions(ident.role_arn):
+                rows.append((w.arn, ident.via, ident.role_arn, p.action, p.resource, p.decision))
     for role_arn, kinds in sorted(model.role_usage.items()):
         if "execution" in kinds:
             for p in model.permissions(role_arn):
-                rows.append((role_arn, "execution-role", role_arn, p["action"], p["resource"],
-                             p["decision"]))
+                rows.append((role_arn, "execution-role", role_arn, p.action, p.resource, p.decision))
     return pd.DataFrame(rows, columns=PERMISSION_COLUMNS)
 
 
-def costs_frame(costs: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame([{c: r.get(c) for c in COST_COLUMNS} for r in costs], columns=COST_COLUMNS)
+def costs_frame(costs: list[CostRow]) -> pd.DataFrame:
+    return pd.DataFrame([{c: getattr(r, c) for c in COST_COLUMNS} for r in costs], columns=COST_COLUMNS)
 
 
 def identities_frame(model) -> pd.DataFrame:

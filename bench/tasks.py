@@ -33,7 +33,7 @@ def graph(snapshot: str) -> dict:
     who = model.who_can("s3:PutObject", "arn:aws:s3:::bucket-1/key")
     return {"graph_seconds": round(built, 2), "nodes": g.number_of_nodes(),
             "edges": g.number_of_edges(), "who_can_seconds": round(time.perf_counter() - t, 2),
-            "who_can_principals": len(who["principals"])}
+            "who_can_principals": len(who.principals)}
 
 
 def audit(snapshot: str, out: str) -> dict:

@@ -31,10 +31,10 @@ def explore() -> nbformat.NotebookNode:
         new_code_cell("result.identities_frame()"),
         new_markdown_cell("## Who can, what can"),
         new_code_cell("who = result.who_can('iam:PassRole')\n"
-                      "[(p['arn'], p['decision'], len(p['workloads'])) for p in who['principals']]"),
+                      "[(p.arn, p.decision, len(p.workloads)) for p in who.principals]"),
         new_code_cell("workload = result.identities_frame().arn.iloc[0]\n"
                       "what = result.what_can(workload)\n"
-                      "what['principals']"),
+                      "what.principals"),
         new_markdown_cell("## A workload's neighbourhood in the graph"),
         new_code_cell("hood = result.neighbourhood(workload, radius=2)\n"
                       "labels = {n: d.get('label', n) for n, d in hood.nodes(data=True)}\n"

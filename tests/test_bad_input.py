@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from auditor.audit import audit
 from auditor.model import InlinePolicy, SnapshotError, inventory_from_dict, load_snapshot, save_snapshot
 from auditor.report import FORMATS, write_outputs
-from tests.graph.builders import allow, inventory, policy, role, service, task_def
+from tests.builders import allow, inventory, policy, role, service, task_def
 
 
 def app_with(r):

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from auditor.advice.instances import is_arm, shape
 from auditor.advice.packing import pack
+from auditor.advice.results import CostRow, Ec2Fit, FargateFit, Fit
 from auditor.facts.fargate import (
     MAX_FARGATE_CPU,
     MAX_FARGATE_MEMORY,
@@ -60,7 +61,7 @@ class Advice:
         self.hours = float(table.get("hours_per_month", 730))
         self.clusters: dict[str, dict] = {}
         self.services: dict[str, ServiceCost] = {}
-        self._fits: dict[str, dict] = {}
+        self._fits: dict[str, Fit] = {}
         self._cluster_costs()
         for s in inv.services:
             sc = self._service(s)
@@ -291,14 +292,14 @@ class Advice:
                                  "tasks tolerate a two-minute interruption notice"])
 
     # --- launch-type fit ------------------------------------------------------------------------
-    def fit(self, td: TaskDefinition) -> dict:
+    def fit(self, td: TaskDefinition) -> Fit:
         """Can this task definition run on Fargate (else the exact blockers) and on which EC2
         instance types of the price table (large enough, right architecture)?"""
         if td.arn not in self._fits:  # asked for each service and each workload
             self._fits[td.arn] = self._fit(td)
         return self._fits[td.arn]
 
-    def _fit(self, td: TaskDefinition) -> dict:
+    def _fit(self, td: TaskDefinition) -> Fit:
         cpu, mem = reservation(td)
         blockers = [f"{b['parameter']}" + (f" ({b['container']})" if b["container"] else "")
                     for b in fargate_blockers(td)]
@@ -313,36 +314,34 @@ class Advice:
         types = sorted((t for t in self.table.get("ec2", {}).get(td.region, {})
                         if (cap := shape(t)) and cap[0] >= cpu and cap[1] >= mem and is_arm(t) == arm),
                        key=lambda t: self.ec2_hourly(td.region, t))
-        return {"task_definition": td.arn, "cpu": cpu, "memory": mem,
-                "fargate": {"fits": not blockers, "blockers": blockers},
-                "ec2": {"fits": bool(types), "instance_types": types[:8]}}
+        return Fit(td.arn, cpu, mem, FargateFit(not blockers, tuple(blockers)),
+                   Ec2Fit(bool(types), tuple(types[:8])))
 
-    def fits(self) -> list[dict]:
+    def fits(self) -> list[Fit]:
         return [self.fit(w.task_definition) for w in self.model.workloads.values()]
 
     # --- outputs ----------------------------------------------------------------------------------
-    def rows(self) -> list[dict]:
+    def rows(self) -> list[CostRow]:
         out = []
         for sc in self.services.values():
             best = sc.best()
             fit = self.fit(sc.td)
-            out.append({"service_arn": sc.service.arn, "service": sc.service.name,
-                        "cluster": sc.service.cluster_arn.rsplit("/", 1)[-1],
-                        "launch_type": sc.launch, "size": size_label(sc.cpu, sc.memory),
-                        "desired_count": sc.count,
-                        "monthly_cost_usd": round(sc.monthly, 2) if sc.monthly is not None else None,
-                        "recommendation": best["recommended"] if best else "",
-                        "monthly_saving_usd": best["monthly_saving_usd"] if best else 0.0,
-                        "assumptions": "; ".join(sc.assumptions),
-                        "fits_fargate": "yes" if fit["fargate"]["fits"] else
-                        "no: " + ", ".join(fit["fargate"]["blockers"]),
-                        "fits_ec2": ", ".join(fit["ec2"]["instance_types"][:3]) or "no listed type"})
+            out.append(CostRow(
+                service_arn=sc.service.arn, service=sc.service.name,
+                cluster=sc.service.cluster_arn.rsplit("/", 1)[-1], launch_type=sc.launch,
+                size=size_label(sc.cpu, sc.memory), desired_count=sc.count,
+                monthly_cost_usd=round(sc.monthly, 2) if sc.monthly is not None else None,
+                recommendation=best["recommended"] if best else "",
+                monthly_saving_usd=best["monthly_saving_usd"] if best else 0.0,
+                assumptions="; ".join(sc.assumptions),
+                fits_fargate="yes" if fit.fargate.fits else "no: " + ", ".join(fit.fargate.blockers),
+                fits_ec2=", ".join(fit.ec2.instance_types[:3]) or "no listed type"))
         for arn, cost in self.idle().items():
-            out.append({"service_arn": "", "service": "(idle capacity)", "cluster": arn.rsplit("/", 1)[-1],
-                        "launch_type": "EC2", "size": "", "desired_count": 0,
-                        "monthly_cost_usd": round(cost, 2), "recommendation": "",
-                        "monthly_saving_usd": 0.0, "assumptions": "registered capacity no service reserves",
-                        "fits_fargate": "", "fits_ec2": ""})
+            out.append(CostRow(
+                service_arn="", service="(idle capacity)", cluster=arn.rsplit("/", 1)[-1],
+                launch_type="EC2", size="", desired_count=0, monthly_cost_usd=round(cost, 2),
+                recommendation="", monthly_saving_usd=0.0,
+                assumptions="registered capacity no service reserves", fits_fargate="", fits_ec2=""))
         return out
 
     def pricing_meta(self) -> dict:

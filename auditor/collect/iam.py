@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import urllib.parse
 from typing import Any
 
 from auditor.collect.base import CallLedger, Clients
+from auditor.iam.policy import decode_document
 from auditor.model import Group, InlinePolicy, InstanceProfile, ManagedPolicy, Role, User
 
 # Each call -> the calls whose results it starts from.
@@ -33,9 +33,8 @@ def get_authorization_details(clients: Clients, ledger: CallLedger) -> dict[str,
 def _document(doc: Any) -> Any:
     """Documents normally arrive decoded; accept the URL-encoded string form too."""
     if isinstance(doc, str):
-        text = urllib.parse.unquote(doc) if doc.lstrip().startswith("%7B") else doc
         try:
-            return json.loads(text)
+            return json.loads(decode_document(doc))
         except json.JSONDecodeError:
             return doc  # kept as is; the policy parser reports it
     return doc

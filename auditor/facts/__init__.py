@@ -1,1 +1,2 @@
-"""Neutral facts about ECS that several layers share (sizes, images, what an execution role needs)."""
+"""Neutral facts several layers share: Fargate sizes and blockers, image references, what ECS
+needs from its roles, and the dated price tables."""

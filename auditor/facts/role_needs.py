@@ -9,6 +9,10 @@ from auditor.facts.images import ecr_repository
 from auditor.iam.catalogue import catalogue
 from auditor.model import TaskDefinition
 
+# The service principals that assume ECS's roles.
+ECS_TASKS = "ecs-tasks.amazonaws.com"
+EC2_SERVICE = "ec2.amazonaws.com"
+
 # What ECS needs from an execution role to start tasks (AmazonECSTaskExecutionRolePolicy and
 # the secrets documentation, aws-facts.md 6.1).
 ECR_PULL_ACTIONS = ("ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability",

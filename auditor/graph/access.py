@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from auditor.facts.role_needs import Need, execution_needs
-from auditor.graph.escalation import ECS_TASKS, EscalationPath, Finder, Reach, Targets, find_reach
+from auditor.facts.role_needs import ECS_TASKS, Need, execution_needs
+from auditor.graph.answers import (
+    Carrier,
+    ExecPrincipal,
+    ExecutionNeeds,
+    Identity,
+    Permission,
+    WhatCan,
+    WhoCan,
+    WhoCanEntry,
+)
+from auditor.graph.escalation import EscalationPath, Finder, Reach, Targets, find_reach
 from auditor.graph.workloads import Workload, select_workloads
 from auditor.iam import DENIED, Classification, build_principals, classify
 from auditor.iam.catalogue import action_matches, catalogue
@@ -61,18 +71,16 @@ class AccessModel:
         return out
 
     # --- per workload ------------------------------------------------------------------------
-    def identities(self, w: Workload) -> list[dict]:
+    def identities(self, w: Workload) -> list[Identity]:
         """The roles whose permissions the containers hold, each with how and why."""
         td = w.task_definition
         out = []
         if td.task_role_arn:
-            out.append({"role_arn": td.task_role_arn, "via": "task-role",
-                        "reason": "the task role set in the task definition"})
+            out.append(Identity(td.task_role_arn, "task-role", "the task role set in the task definition"))
         for reach in w.reachable_instance_roles:
             why = reach.reason if td.task_role_arn else \
                 f"no task role: the SDK falls back to the instance profile ({reach.reason})"
-            out.append({"role_arn": reach.role_arn, "via": "instance-role", "reason": why,
-                        "instances": list(reach.instances)})
+            out.append(Identity(reach.role_arn, "instance-role", why, tuple(reach.instances)))
         return out
 
     def workload_for(self, arn: str) -> Workload | None:
@@ -83,16 +91,14 @@ class AccessModel:
                 return w
         return None
 
-    def execution_needs(self, td_arn: str) -> dict:
+    def execution_needs(self, td_arn: str) -> ExecutionNeeds:
         w = self.workloads.get(td_arn)
         td = w.task_definition if w else self.inv.index.task_definition[td_arn]
         needs = execution_needs(td, self.inv.account_id)
         role = self.principals.get(td.execution_role_arn or "")
-        missing = []
-        for n in needs:
-            if role is None or role.decide(n.action, n.resource).decision == DENIED:
-                missing.append(n)
-        return {"execution_role": td.execution_role_arn, "needs": needs, "missing": missing}
+        missing = [n for n in needs
+                   if role is None or role.decide(n.action, n.resource).decision == DENIED]
+        return ExecutionNeeds(td.execution_role_arn, tuple(needs), tuple(missing))
 
     def needs_of_role(self, role_arn: str) -> list[Need]:
         out: dict[tuple[str, str], Need] = {}
@@ -102,14 +108,14 @@ class AccessModel:
         return list(out.values())
 
     # --- questions ---------------------------------------------------------------------------
-    def permissions(self, role_arn: str, action_filter: str | None = None) -> list[dict]:
+    def permissions(self, role_arn: str, action_filter: str | None = None) -> list[Permission]:
         """(action, resource, decision) rows for a role, actions expanded and lower-case."""
         rows = self._permission_rows(role_arn)
         if action_filter:
-            rows = [r for r in rows if action_matches(action_filter, r["action"])]
+            rows = [r for r in rows if action_matches(action_filter, r.action)]
         return rows
 
-    def _permission_rows(self, role_arn: str) -> list[dict]:
+    def _permission_rows(self, role_arn: str) -> list[Permission]:
         # Computed once per role (many workloads share a role), statement by statement.
         if role_arn in self._rows:
             return self._rows[role_arn]
@@ -124,26 +130,24 @@ class AccessModel:
                 else list(st.resources)
             for action in statement_actions(st) & p.grant_keys:
                 resources.setdefault(action, {}).update(dict.fromkeys(res))
-        rows = [{"action": action, "resource": r,
-                 "decision": "conditional" if p.grants[action].conditional else "allowed",
-                 "via_role": role_arn}
+        rows = [Permission(action, r, "conditional" if p.grants[action].conditional else "allowed",
+                           role_arn)
                 for action in sorted(resources) for r in resources[action]]
         self._rows[role_arn] = rows
         return rows
 
-    def what_can(self, arn: str, action_filter: str | None = None) -> dict:
+    def what_can(self, arn: str, action_filter: str | None = None) -> WhatCan:
         if arn in self.principals:
-            return {"arn": arn, "principals": [{"role_arn": arn, "via": "self",
-                                                "reason": "the role itself"}],
-                    "permissions": self.permissions(arn, action_filter)}
+            return WhatCan(arn, (Identity(arn, "self", "the role itself"),),
+                           tuple(self.permissions(arn, action_filter)))
         w = self.workload_for(arn)
         if w is None:
             raise KeyError(f"{arn} is not a task definition, service or IAM principal in the snapshot")
         ids = self.identities(w)
-        perms = [row for i in ids for row in self.permissions(i["role_arn"], action_filter)]
-        return {"arn": arn, "principals": ids, "permissions": perms}
+        perms = [row for i in ids for row in self.permissions(i.role_arn, action_filter)]
+        return WhatCan(arn, tuple(ids), tuple(perms))
 
-    def who_can(self, action: str, resource: str = "*") -> dict:
+    def who_can(self, action: str, resource: str = "*") -> WhoCan:
         act = action.lower()
         known = act in catalogue()
         principals = []
@@ -153,9 +157,8 @@ class AccessModel:
             v = p.decide(act, resource)
             if v.decision == DENIED:
                 continue
-            principals.append({"arn": arn, "decision": v.decision,
-                               "workloads": self._carriers(arn), "path": []})
-        direct = {x["arn"] for x in principals}
+            principals.append(WhoCanEntry(arn, v.decision, self._carriers(arn)))
+        direct = {x.arn for x in principals}
         for principal, reach in sorted(self.escalation.items()):
             if principal in direct:
                 continue
@@ -163,21 +166,17 @@ class AccessModel:
                            if t in direct), None)
             path = self.escalation_path(principal, target) if target else None
             if path:
-                principals.append({"arn": principal, "decision": "conditional",
-                                   "workloads": self._carriers(principal),
-                                   "path": path.to_dict()["steps"], "via_role": target})
-        return {"action": act, "resource": resource, "principals": principals}
+                principals.append(WhoCanEntry(principal, "conditional", self._carriers(principal),
+                                              tuple(path.steps), target))
+        return WhoCan(act, resource, tuple(principals))
 
-    def _carriers(self, role_arn: str) -> list[dict]:
+    def _carriers(self, role_arn: str) -> tuple[Carrier, ...]:
         out = []
         usage = self.role_usage.get(role_arn, {})
-        for w in usage.get("task", []):
-            out.append({"arn": w.arn, "via": "task-role"})
-            out += [{"arn": s.arn, "via": "task-role"} for s in w.services]
-        for w in usage.get("instance", []):
-            out.append({"arn": w.arn, "via": "instance-role"})
-            out += [{"arn": s.arn, "via": "instance-role"} for s in w.services]
-        return out
+        for kind in ("task", "instance"):
+            for w in usage.get(kind, []):
+                out += [Carrier(x, f"{kind}-role") for x in (w.arn, *(s.arn for s in w.services))]
+        return tuple(out)
 
     @cached_property
     def escalation(self) -> dict[str, Reach]:
@@ -223,7 +222,7 @@ class AccessModel:
         td_roles, exec_services = self._ecs_usage()
         return Finder(self.principals[principal], td_roles, exec_services).path(self.principals[target])
 
-    def exec_principals(self, service_arn: str) -> list[dict]:
+    def exec_principals(self, service_arn: str) -> list[ExecPrincipal]:
         s = self.inv.index.service[service_arn]
         out = []
         for arn, p in sorted(self.principals.items()):
@@ -231,6 +230,6 @@ class AccessModel:
                 continue
             v = p.decide("ecs:ExecuteCommand", s.cluster_arn)
             if v.decision != DENIED:
-                out.append({"arn": arn, "decision": v.decision})
+                out.append(ExecPrincipal(arn, v.decision))
         return out
 

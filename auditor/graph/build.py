@@ -36,21 +36,14 @@ def build_graph(model: AccessModel) -> nx.MultiDiGraph:
         node(s.arn, Node.SERVICE, s.name, launch_type=s.launch_label)
         if s.cluster_arn in g:
             edge(s.cluster_arn, s.arn, Edge.CONTAINS)
-        for lb in s.load_balancers:
-            if lb.target_group_arn and lb.target_group_arn in ix.target_group:
-                tg = ix.target_group[lb.target_group_arn]
+        for ref, tg, lbs in ix.fronts(s):
+            if tg:
                 edge(s.arn, node(tg.arn, Node.TARGET_GROUP, tg.name, target_type=tg.target_type),
-                     Edge.BEHIND, container=lb.container_name, port=lb.container_port)
-                for lb_arn in tg.load_balancer_arns:
-                    if lb_arn in ix.load_balancer:
-                        lbo = ix.load_balancer[lb_arn]
-                        edge(tg.arn, node(lbo.arn, Node.LOAD_BALANCER, lbo.name, lb_type=lbo.type,
-                                          scheme=lbo.scheme), Edge.TARGET_OF)
-            elif lb.load_balancer_name:
-                lbo = ix.load_balancer_by_name.get((s.region, lb.load_balancer_name))
-                if lbo:
-                    edge(s.arn, node(lbo.arn, Node.LOAD_BALANCER, lbo.name, lb_type=lbo.type,
-                                     scheme=lbo.scheme), Edge.BEHIND)
+                     Edge.BEHIND, container=ref.container_name, port=ref.container_port)
+            for lbo in lbs:  # behind the target group, or (Classic) in front of the service
+                edge(tg.arn if tg else s.arn, node(lbo.arn, Node.LOAD_BALANCER, lbo.name,
+                                                   lb_type=lbo.type, scheme=lbo.scheme),
+                     Edge.TARGET_OF if tg else Edge.BEHIND)
     for w in model.workloads.values():
         td = w.task_definition
         node(td.arn, Node.TASK_DEFINITION, f"{td.family}:{td.revision}",

@@ -10,10 +10,10 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass, field
 
+from auditor.facts.role_needs import ECS_TASKS
 from auditor.iam import DENIED
 from auditor.iam.principals import Principal, covers_all_resources
 
-ECS_TASKS = "ecs-tasks.amazonaws.com"
 PASS_CONTEXT = {"iam:passedtoservice": (ECS_TASKS,)}
 LAUNCH_NEW = ("ecs:RunTask", "ecs:StartTask", "ecs:CreateService", "ecs:UpdateService")
 OVERRIDE = ("ecs:RunTask", "ecs:StartTask")  # these accept a taskRoleArn override

@@ -15,8 +15,10 @@ from auditor.iam.knowledge import (
 from auditor.iam.principals import ADMIN_POLICY_ARN, Principal, covers_all_resources, statement_actions
 
 
-@dataclass
+@dataclass(frozen=True)
 class Classification:
+    """What a principal's allowed actions amount to, for the I1xx rules."""
+
     admin: dict | None = None  # {"conditional": bool, "statements": [...]}
     service_wildcards: dict[str, bool] = field(default_factory=dict)  # service -> conditional
     escalation: list[dict] = field(default_factory=list)
@@ -34,8 +36,7 @@ def _low(names) -> list[str]:
 def classify(p: Principal) -> Classification:
     cat = catalogue()
     grants = p.grants
-    out = Classification()
-    out.admin = _admin(p)
+    out = Classification(admin=_admin(p), unknown_actions=unknown_actions(p))
 
     if not out.admin:
         have = Counter(a.partition(":")[0] for a in grants)
@@ -66,7 +67,6 @@ def classify(p: Principal) -> Classification:
             out.credentials[a] = g.everywhere_conditional
 
     if out.admin:  # everything below is implied; the rules report admin alone
-        out.unknown_actions = unknown_actions(p)
         return out
     for a, g in grants.items():
         if not g.everywhere:
@@ -76,8 +76,6 @@ def classify(p: Principal) -> Classification:
             out.permissions_management_on_all[a] = g.everywhere_conditional
         elif "Write" in info.levels and info.scopable:
             out.write_on_all[a] = g.everywhere_conditional
-
-    out.unknown_actions = unknown_actions(p)
     return out
 
 

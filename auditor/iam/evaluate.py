@@ -136,10 +136,6 @@ class Verdict:
     allows: tuple[Statement, ...] = ()
     denies: tuple[Statement, ...] = ()
 
-    @property
-    def allowed(self) -> bool:
-        return self.decision != DENIED
-
     def evidence(self) -> list[dict]:
         return [s.describe() for s in self.allows + self.denies]
 

@@ -100,14 +100,19 @@ def _conditions(value: Any, source: str) -> dict[str, dict[str, tuple[str, ...]]
     return out
 
 
+def decode_document(text: str) -> str:
+    """IAM returns policy documents URL-encoded (RFC 3986); boto3 usually decodes them, and a
+    hand-made or exported file may not have."""
+    text = text.strip()
+    return urllib.parse.unquote(text) if text[:3].upper() == "%7B" else text
+
+
 def load_document(doc: Any, source: str) -> dict:
     """A policy as a dict, from a dict, a JSON string or a URL-encoded JSON string."""
     if isinstance(doc, str):
         if len(doc) > MAX_POLICY_BYTES:
             raise PolicyError(f"{source}: policy document is {len(doc)} bytes, too large")
-        text = doc.strip()
-        if text.startswith("%7B") or text.startswith("%7b"):
-            text = urllib.parse.unquote(text)
+        text = decode_document(doc)
         try:
             doc = json.loads(text)
         except json.JSONDecodeError:

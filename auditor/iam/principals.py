@@ -77,9 +77,6 @@ class Principal:
                          if a.startswith(("iam:", "secretsmanager:", "sts:", "kms:")))
         return telling[:64] + sorted(self.grant_keys.difference(telling))[:64]
 
-    def allowed(self, action: str) -> Grant | None:
-        return self.grants.get(action.lower())
-
 
 
 def covers_all_resources(st: Statement) -> bool:

@@ -26,7 +26,14 @@ from auditor.model.aws import (
     User,
     Utilisation,
 )
-from auditor.model.ecs import Cluster, ContainerInstance, Service, Task, TaskDefinition
+from auditor.model.ecs import (
+    Cluster,
+    ContainerInstance,
+    Service,
+    ServiceLoadBalancer,
+    Task,
+    TaskDefinition,
+)
 from auditor.model.serde import SnapshotError, from_jsonable, to_jsonable
 
 SNAPSHOT_SCHEMA = "ecs-auditor/snapshot/1"
@@ -112,6 +119,22 @@ class InventoryIndex:
         self.instances_by_cluster: dict[str, list[ContainerInstance]] = {}
         for ci in inv.container_instances:
             self.instances_by_cluster.setdefault(ci.cluster_arn, []).append(ci)
+
+    def fronts(self, s: Service) -> list[tuple[ServiceLoadBalancer, TargetGroup | None,
+                                               list[LoadBalancer]]]:
+        """For each load balancer reference of a service: its target group (None for a
+        Classic Load Balancer, named directly) and the load balancers in front of it."""
+        out = []
+        for ref in s.load_balancers:
+            tg = self.target_group.get(ref.target_group_arn or "")
+            if tg:
+                lbs = [self.load_balancer[a] for a in tg.load_balancer_arns if a in self.load_balancer]
+            else:
+                lb = self.load_balancer_by_name.get((s.region, ref.load_balancer_name or ""))
+                lbs = [lb] if lb and ref.load_balancer_name else []
+            if tg or lbs or ref.load_balancer_name:
+                out.append((ref, tg, lbs))
+        return out
 
 
 def snapshot_dict(inv: Inventory) -> dict:

@@ -24,7 +24,8 @@ def findings_document(result: AuditResult) -> dict:
         "collected_at": inv.collected_at,
         "coverage": {"gaps": to_jsonable(result.coverage), "expired_mutes": result.expired_mutes},
         "summary": result.summary(),
-        "costs": {"services": result.costs, "pricing": result.pricing, "fit": result.fits},
+        "costs": {"services": to_jsonable(result.costs), "pricing": result.pricing,
+                  "fit": to_jsonable(result.fits)},
         "findings": [f.to_dict() for f in result.findings],
     }
 

@@ -74,12 +74,9 @@ def workloads_view(result, risky: set[str]) -> list[dict]:
         for r in w.reachable_instance_roles:
             right.append((_name(r.role_arn), "iam-role", "IMDS", True))
         for s in w.services[:2]:
-            for ref in s.load_balancers[:2]:
-                tg = ix.target_group.get(ref.target_group_arn or "")
-                if tg:
-                    left.append((tg.name, "target-group", "forwards"))
-                elif ref.load_balancer_name:
-                    left.append((ref.load_balancer_name, "load-balancer", "forwards"))
+            for ref, tg, _ in ix.fronts(s)[:2]:
+                left.append((tg.name, "target-group", "forwards") if tg else
+                            (ref.load_balancer_name, "load-balancer", "forwards"))
         for v in td.volumes:
             if v.efs:
                 right.append((v.efs.file_system_id, "efs-file-system", "mounts", False))
@@ -113,22 +110,21 @@ def paths_view(result) -> list[dict]:
 
 
 def costs_view(result) -> dict:
-    by_cluster: dict[str, list[dict]] = {}
+    by_cluster: dict[str, list] = {}
     for row in result.costs:
-        by_cluster.setdefault(row["cluster"], []).append(row)
+        by_cluster.setdefault(row.cluster, []).append(row)
     clusters = []
     for name, rows in sorted(by_cluster.items()):
-        priced = sorted((r for r in rows if r["monthly_cost_usd"] is not None),
-                        key=lambda r: -r["monthly_cost_usd"])
-        bars = [(r["service"], r["monthly_cost_usd"], r["monthly_saving_usd"] or 0)
-                for r in priced[:MAX_BARS]]
-        shown = priced[:MAX_COST_ROWS] + [r for r in rows if r["monthly_cost_usd"] is None][:10]
+        priced = sorted((r for r in rows if r.monthly_cost_usd is not None),
+                        key=lambda r: -r.monthly_cost_usd)
+        bars = [(r.service, r.monthly_cost_usd, r.monthly_saving_usd or 0) for r in priced[:MAX_BARS]]
+        shown = priced[:MAX_COST_ROWS] + [r for r in rows if r.monthly_cost_usd is None][:10]
         clusters.append({"name": name, "rows": shown, "hidden": len(rows) - len(shown),
-                         "total": sum(r["monthly_cost_usd"] for r in priced),
+                         "total": sum(r.monthly_cost_usd for r in priced),
                          "chart": svg.bars(bars, f"{name}: monthly cost, costliest {len(bars)}"
                                                  " (saving in red)")})
     total = sum(c["total"] for c in clusters)
-    saving = sum(r["monthly_saving_usd"] or 0 for r in result.costs)
+    saving = sum(r.monthly_saving_usd or 0 for r in result.costs)
     saving += sum(f.evidence.get("monthly_saving_usd", 0) for f in result.findings if f.rule_id == "K105")
     return {"clusters": clusters, "total": total, "saving": saving}
 

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from auditor.rules.engine import SECTIONS, load_rules
+from auditor.rules.engine import SECTIONS, Rule, load_rules
 
 
 def catalogue_json() -> list[dict]:
     return [{"code": r.code, "name": r.name, "category": r.category, "severity": r.severity,
-             "title": r.title, **{k.lower().replace(" ", "_"): v for k, v in r.doc.items()}}
+             "title": r.title, "module": r.module, "reads": list(r.reads),
+             **{k.lower().replace(" ", "_"): v for k, v in r.doc.items()}}
             for r in load_rules().values()]
+
+
+def rule_text(r: Rule) -> str:
+    """One rule's full documentation, as `ecs-auditor rules CODE` prints it."""
+    out = [f"{r.code} {r.name} ({r.category}, {r.severity})", r.title, ""]
+    for section in SECTIONS:
+        out += [f"{section}:", *(f"  {line}" for line in r.doc.get(section, "").splitlines()), ""]
+    out += [f"Code: {r.module}", f"Reads: {', '.join(r.reads)}"]
+    return "\n".join(out)
 
 
 def catalogue_text() -> str:

@@ -1,4 +1,4 @@
-"""C1xx: container hardening."""
+"""Rules C101–C109: container hardening."""
 
 from __future__ import annotations
 

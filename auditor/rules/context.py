@@ -73,17 +73,7 @@ class AuditContext:
 
     # --- exposure ------------------------------------------------------------------------------
     def load_balancers_of(self, s: Service) -> list[LoadBalancer]:
-        out = []
-        for ref in s.load_balancers:
-            if ref.target_group_arn and ref.target_group_arn in self.ix.target_group:
-                for lb_arn in self.ix.target_group[ref.target_group_arn].load_balancer_arns:
-                    if lb_arn in self.ix.load_balancer:
-                        out.append(self.ix.load_balancer[lb_arn])
-            elif ref.load_balancer_name:
-                lb = self.ix.load_balancer_by_name.get((s.region, ref.load_balancer_name))
-                if lb:
-                    out.append(lb)
-        return out
+        return [lb for _, _, lbs in self.ix.fronts(s) for lb in lbs]
 
     def service_exposure(self, s: Service) -> str | None:
         for lb in self.load_balancers_of(s):

@@ -1,4 +1,4 @@
-"""K1xx: cost and fit advice, reported as findings of severity info."""
+"""Rules K101–K106: cost and fit advice, reported as findings of severity info."""
 
 from __future__ import annotations
 

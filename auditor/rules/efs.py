@@ -1,4 +1,4 @@
-"""F1xx: EFS volumes — can the task mount them, and is the data protected?"""
+"""Rules F101–F110: EFS volumes — can the task mount them, and is the data protected?"""
 
 from __future__ import annotations
 

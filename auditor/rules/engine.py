@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from auditor.model import Gap
+
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 CATEGORIES = ("iam", "launch-type", "load-balancer", "efs", "container", "network", "cost")
 SECTIONS = ("What it does", "Why is this bad", "Example", "Remediation", "References")
@@ -163,15 +165,10 @@ def rules_reading(actions: Iterable[str]) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
-class CoverageGap:
-    """Something the audit could not fully check, and the rules it affects."""
+class CoverageGap(Gap):
+    """Something the audit could not fully check (a failed call, a policy it could not read, a
+    judgement it could not make), and the rules that it affects."""
 
-    service: str
-    region: str
-    operation: str
-    error: str
-    resource: str | None = None
-    message: str = ""
     affects: tuple[str, ...] = ()
 
 

@@ -6,7 +6,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
-from auditor.facts.role_needs import EXECUTION_SECRET_ACTIONS, needed_actions, needs_execution_role
+from auditor.facts.role_needs import (
+    EC2_SERVICE,
+    ECS_TASKS,
+    EXECUTION_SECRET_ACTIONS,
+    needed_actions,
+    needs_execution_role,
+)
 from auditor.iam import DENIED, decide
 from auditor.iam.catalogue import catalogue
 from auditor.iam.policy import PolicyError, parse_policy
@@ -22,9 +28,6 @@ from auditor.rules.reads import (
     ROLES_IN_USE,
     WORKLOADS,
 )
-
-ECS_TASKS = "ecs-tasks.amazonaws.com"
-EXEC_ROLE_DOCS = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html"
 
 
 @rule("I201", "execution-role-missing", "high", "Task definition needs an execution role and has none",
@@ -79,9 +82,9 @@ def execution_role_missing_permission(ctx: AuditContext) -> Iterator[Hit]:
         if not td.execution_role_arn:
             continue
         result = ctx.model.execution_needs(td.arn)
-        if result["missing"]:
+        if result.missing:
             missing = [{"action": n.action, "resource": n.resource, "why": n.why}
-                       for n in result["missing"]]
+                       for n in result.missing]
             exists = td.execution_role_arn in ctx.model.principals
             yield td_hit(ctx, td, w, f"The execution role of {td.family}:{td.revision} is not "
                           f"allowed {len(missing)} action(s) it needs to start the task"
@@ -165,7 +168,7 @@ def task_role_has_execution_permissions(ctx: AuditContext) -> Iterator[Hit]:
         if p is None:
             continue
         result = ctx.model.execution_needs(td.arn)
-        held = [n for n in result["needs"] if n.action.startswith(("secretsmanager:", "ssm:"))
+        held = [n for n in result.needs if n.action.startswith(("secretsmanager:", "ssm:"))
                 or n.action in ("ecr:batchgetimage", "ecr:getdownloadurlforlayer")]
         got = [{"action": n.action, "resource": n.resource} for n in held
                if p.decide(n.action, n.resource).decision != DENIED]
@@ -216,7 +219,7 @@ def trust_missing(ctx: AuditContext) -> Iterator[Hit]:
     if not ctx.iam_collected:
         return
     for role_arn, kind, workloads in ctx.role_kinds():
-        service = "ec2.amazonaws.com" if kind == "instance" else ECS_TASKS
+        service = EC2_SERVICE if kind == "instance" else ECS_TASKS
         exists = role_arn in ctx.ix.role
         if exists and ctx.model.trusts(role_arn, service):
             continue

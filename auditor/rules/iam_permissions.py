@@ -1,4 +1,4 @@
-"""I1xx: what the roles used by ECS are allowed to do."""
+"""Rules I101–I110: what the roles used by ECS are allowed to do."""
 
 from __future__ import annotations
 

@@ -84,7 +84,7 @@ def exec_enabled(ctx: AuditContext) -> Iterator[Hit]:
     """
     for s in ctx.inv.services:
         if s.enable_execute_command:
-            who = ctx.model.exec_principals(s.arn) if ctx.iam_collected else []
+            who = [p.to_dict() for p in ctx.model.exec_principals(s.arn)] if ctx.iam_collected else []
             yield Hit(resource_arn=s.arn, resource_type="ecs-service", region=s.region,
                       message=f"Service {s.name} has ECS Exec enabled; {len(who)} principal(s) may "
                               "open a shell in it.",

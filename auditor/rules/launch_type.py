@@ -1,4 +1,4 @@
-"""L1xx: does a task definition fit the launch type that runs it?"""
+"""Rules L101–L108: does a task definition fit the launch type that runs it?"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""B1xx: do services and their load balancers fit together?"""
+"""Rules B101–B108: do services and their load balancers fit together?"""
 
 from __future__ import annotations
 
@@ -112,10 +112,8 @@ def alb_udp(ctx: AuditContext) -> Iterator[Hit]:
     - https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateTargetGroup.html
     """
     for s, td in _pairs(ctx):
-        for ref in s.load_balancers:
-            tg = ctx.ix.target_group.get(ref.target_group_arn or "")
-            if not tg or not any(ctx.ix.load_balancer.get(a) and ctx.ix.load_balancer[a].type ==
-                                 "application" for a in tg.load_balancer_arns):
+        for ref, tg, lbs in ctx.ix.fronts(s):
+            if not tg or not any(lb.type == "application" for lb in lbs):
                 continue
             c = next((c for c in td.containers if c.name == ref.container_name), None)
             for p in c.port_mappings if c else ():

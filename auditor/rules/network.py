@@ -1,4 +1,4 @@
-"""N1xx: network exposure and visibility."""
+"""Rules N101–N102: network exposure and visibility."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from auditor.advice.packing import lower_bound, pack
 from auditor.facts.fargate import FARGATE_SIZES, valid_fargate_size
 from auditor.graph import AccessModel
 from auditor.model import ContainerDefinition, Utilisation
-from tests.graph.builders import inventory, service, task_def
+from tests.builders import inventory, service, task_def
 
 
 def fargate_service(cpu="1024", memory="2048", count=1, containers=None, util=None, **svc):
@@ -118,6 +118,7 @@ def test_packing_rejects_a_task_larger_than_an_instance():
 
 def test_launch_type_fit_lists_fargate_blockers_and_large_enough_instances():
     from auditor.advice.costs import Advice
+    from auditor.advice.results import FargateFit
     from auditor.facts.prices import load_prices
 
     gpu = ContainerDefinition(name="trainer", image="x", privileged=True,
@@ -125,13 +126,13 @@ def test_launch_type_fit_lists_fargate_blockers_and_large_enough_instances():
     td = task_def("ml", network_mode="bridge", cpu="32768", memory="65536", containers=(gpu,))
     inv = inventory(tds=[td], services=[service("ml", td)])
     fit = Advice(inv, AccessModel(inv), load_prices()).fit(td)
-    assert not fit["fargate"]["fits"]
+    assert not fit.fargate.fits
     assert {"networkMode", "privileged (trainer)", "resourceRequirements GPU (trainer)"} <= set(
-        fit["fargate"]["blockers"])
-    assert any("above Fargate's 16 vCPU" in b for b in fit["fargate"]["blockers"])
-    assert not fit["ec2"]["fits"]  # nothing in the table has 32 vCPU
+        fit.fargate.blockers)
+    assert any("above Fargate's 16 vCPU" in b for b in fit.fargate.blockers)
+    assert not fit.ec2.fits  # nothing in the table has 32 vCPU
     small = task_def("web", cpu="1024", memory="4096", compat=("FARGATE",))
     fit = Advice(inv, AccessModel(inv), load_prices()).fit(small)
-    assert fit["fargate"] == {"fits": True, "blockers": []}
-    assert fit["ec2"]["instance_types"][0] == "t3.large"  # the cheapest x86 type that holds it
-    assert all(not t.partition(".")[0].endswith("g") for t in fit["ec2"]["instance_types"])
+    assert fit.fargate == FargateFit(True, ())
+    assert fit.ec2.instance_types[0] == "t3.large"  # the cheapest x86 type that holds it
+    assert all(not t.partition(".")[0].endswith("g") for t in fit.ec2.instance_types)

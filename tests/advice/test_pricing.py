@@ -89,6 +89,6 @@ def test_demo_overprovisioned_service_is_rightsized(demo_snapshot):
     assert k101.evidence["monthly_cost_usd"] == 170.12
     assert k101.evidence["monthly_saving_usd"] == 142.36
     assert k101.evidence["price_table"]["date"] == "2026-11-27"
-    rows = {r["service"]: r for r in result.costs}
-    assert rows["api"]["monthly_saving_usd"] == 142.36
-    assert any(r["service"] == "(idle capacity)" for r in result.costs)
+    rows = {r.service: r for r in result.costs}
+    assert rows["api"].monthly_saving_usd == 142.36
+    assert any(r.service == "(idle capacity)" for r in result.costs)

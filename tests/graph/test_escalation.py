@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from auditor.graph import AccessModel, Edge, build_graph
-from tests.graph.builders import allow, inventory, role, service, task_def, user
+from tests.builders import allow, inventory, role, service, task_def, user
 
 STRONG = role("strong", allow("secretsmanager:*"), allow("s3:*"))
 WEAK = role("weak", allow("s3:GetObject", "arn:aws:s3:::b/*"))
@@ -77,7 +77,7 @@ def test_execute_command_into_a_service_running_a_stronger_role():
     dev = user("dev", allow("ecs:ExecuteCommand"))
     m, found = paths(dev, tds=[td], services=[svc])
     assert ("dev", "strong", "execute-command") in found
-    assert m.exec_principals(svc.arn) == [{"arn": dev.arn, "decision": "allowed"}]
+    assert [p.to_dict() for p in m.exec_principals(svc.arn)] == [{"arn": dev.arn, "decision": "allowed"}]
     off = service("admin", td, enable_execute_command=False)
     assert paths(dev, tds=[td], services=[off])[1] == []
 

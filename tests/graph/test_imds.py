@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from auditor.graph import AccessModel
-from tests.graph.builders import EC2_TRUST, allow, host, inventory, role, service, task_def
+from tests.builders import EC2_TRUST, allow, host, inventory, role, service, task_def
 
 INSTANCE_ROLE = role("instance", allow("s3:*"), trust=EC2_TRUST)
 TASK_ROLE = role("task", allow("sqs:SendMessage", "arn:aws:sqs:us-east-1:111122223333:q"))
@@ -37,7 +37,7 @@ def test_imds_matrix(mode, tokens, hops, endpoint, reachable):
     m, w = reach(mode, tokens, hops, endpoint)
     got = [r.role_arn for r in w.reachable_instance_roles]
     assert got == ([INSTANCE_ROLE.arn] if reachable else [])
-    vias = {i["via"] for i in m.identities(w)}
+    vias = {i.via for i in m.identities(w)}
     assert vias == ({"task-role", "instance-role"} if reachable else {"task-role"})
 
 
@@ -58,8 +58,8 @@ def test_mixed_fleet_is_reachable_if_any_candidate_is_open():
 def test_without_task_role_on_ec2_the_instance_role_is_all_it_has():
     m, w = reach("bridge", "optional", 1, task_role=None)
     ids = m.identities(w)
-    assert [(i["role_arn"], i["via"]) for i in ids] == [(INSTANCE_ROLE.arn, "instance-role")]
-    assert "no task role" in ids[0]["reason"]
-    perms = m.what_can(w.arn)["permissions"]
-    assert {p["via_role"] for p in perms} == {INSTANCE_ROLE.arn}
-    assert any(p["action"] == "s3:putobject" for p in perms)
+    assert [(i.role_arn, i.via) for i in ids] == [(INSTANCE_ROLE.arn, "instance-role")]
+    assert "no task role" in ids[0].reason
+    perms = m.what_can(w.arn).permissions
+    assert {p.via_role for p in perms} == {INSTANCE_ROLE.arn}
+    assert any(p.action == "s3:putobject" for p in perms)

@@ -5,77 +5,77 @@ from __future__ import annotations
 import pytest
 
 from auditor.iam import build_principals
-from tests.iam.helpers import doc, inventory, managed, role, stmt
+from tests.builders import iam_inventory, iam_role, managed, policy, stmt
 
 BUCKET_KEY = "arn:aws:s3:::data/reports/2026/q1.csv"
-ADMIN = managed("admin-like", doc(stmt(action="*")))
+ADMIN = managed("admin-like", policy(stmt(action="*")))
 
 CASES = [
     # name, policies (inline docs), boundary, action, resource, context, expected
-    ("plain allow", [doc(stmt(action="s3:GetObject", resource="arn:aws:s3:::data/*"))], None,
+    ("plain allow", [policy(stmt(action="s3:GetObject", resource="arn:aws:s3:::data/*"))], None,
      "s3:GetObject", BUCKET_KEY, None, "allowed"),
-    ("action case-insensitive", [doc(stmt(action="S3:getobject", resource="*"))], None,
+    ("action case-insensitive", [policy(stmt(action="S3:getobject", resource="*"))], None,
      "s3:GetObject", BUCKET_KEY, None, "allowed"),
-    ("resource case-sensitive", [doc(stmt(action="s3:GetObject", resource="arn:aws:s3:::DATA/*"))],
+    ("resource case-sensitive", [policy(stmt(action="s3:GetObject", resource="arn:aws:s3:::DATA/*"))],
      None, "s3:GetObject", BUCKET_KEY, None, "denied"),
     ("resource * spans '/' and ':'",
-     [doc(stmt(action="s3:GetObject", resource="arn:aws:s3:::data*q1.csv"))], None,
+     [policy(stmt(action="s3:GetObject", resource="arn:aws:s3:::data*q1.csv"))], None,
      "s3:GetObject", BUCKET_KEY, None, "allowed"),
-    ("resource ? is one character", [doc(stmt(action="s3:GetObject",
+    ("resource ? is one character", [policy(stmt(action="s3:GetObject",
                                               resource="arn:aws:s3:::data/reports/202?/q1.csv"))],
      None, "s3:GetObject", BUCKET_KEY, None, "allowed"),
-    ("implicit deny", [doc(stmt(action="s3:PutObject"))], None, "s3:GetObject", BUCKET_KEY, None,
+    ("implicit deny", [policy(stmt(action="s3:PutObject"))], None, "s3:GetObject", BUCKET_KEY, None,
      "denied"),
-    ("NotAction with Resource *", [doc(stmt(NotAction=["iam:*", "organizations:*"]))], None,
+    ("NotAction with Resource *", [policy(stmt(NotAction=["iam:*", "organizations:*"]))], None,
      "s3:GetObject", BUCKET_KEY, None, "allowed"),
-    ("NotAction excludes", [doc(stmt(NotAction=["iam:*"]))], None, "iam:CreateUser",
+    ("NotAction excludes", [policy(stmt(NotAction=["iam:*"]))], None, "iam:CreateUser",
      "arn:aws:iam::1:user/x", None, "denied"),
-    ("explicit deny wins", [doc(stmt(action="s3:*"), stmt("Deny", "s3:GetObject"))], None,
+    ("explicit deny wins", [policy(stmt(action="s3:*"), stmt("Deny", "s3:GetObject"))], None,
      "s3:GetObject", BUCKET_KEY, None, "denied"),
     ("deny with NotResource spares the listed one",
-     [doc(stmt(action="s3:*"), stmt("Deny", "s3:*", resource=None,
+     [policy(stmt(action="s3:*"), stmt("Deny", "s3:*", resource=None,
                                     NotResource="arn:aws:s3:::data/*"))], None,
      "s3:GetObject", BUCKET_KEY, None, "allowed"),
     ("deny with NotResource hits the others",
-     [doc(stmt(action="s3:*"), stmt("Deny", "s3:*", resource=None,
+     [policy(stmt(action="s3:*"), stmt("Deny", "s3:*", resource=None,
                                     NotResource="arn:aws:s3:::data/*"))], None,
      "s3:GetObject", "arn:aws:s3:::other/x", None, "denied"),
-    ("iam:*Policy* matches PutRolePolicy", [doc(stmt(action="iam:*Policy*"))], None,
+    ("iam:*Policy* matches PutRolePolicy", [policy(stmt(action="iam:*Policy*"))], None,
      "iam:PutRolePolicy", "arn:aws:iam::1:role/r", None, "allowed"),
-    ("iam:*Policy* does not match PassRole", [doc(stmt(action="iam:*Policy*"))], None,
+    ("iam:*Policy* does not match PassRole", [policy(stmt(action="iam:*Policy*"))], None,
      "iam:PassRole", "arn:aws:iam::1:role/r", None, "denied"),
-    ("s?s:* matches sqs", [doc(stmt(action="s?s:*"))], None, "sqs:SendMessage",
+    ("s?s:* matches sqs", [policy(stmt(action="s?s:*"))], None, "sqs:SendMessage",
      "arn:aws:sqs:us-east-1:1:q", None, "allowed"),
-    ("s?s:* does not match s3", [doc(stmt(action="s?s:*"))], None, "s3:GetObject", BUCKET_KEY,
+    ("s?s:* does not match s3", [policy(stmt(action="s?s:*"))], None, "s3:GetObject", BUCKET_KEY,
      None, "denied"),
     ("policy variable acts as a wildcard",
-     [doc(stmt(action="s3:GetObject", resource="arn:aws:s3:::home/${aws:username}/*"))], None,
+     [policy(stmt(action="s3:GetObject", resource="arn:aws:s3:::home/${aws:username}/*"))], None,
      "s3:GetObject", "arn:aws:s3:::home/alice/notes", None, "allowed"),
     ("${*} is a literal star",
-     [doc(stmt(action="s3:GetObject", resource="arn:aws:s3:::home/${*}/x"))], None,
+     [policy(stmt(action="s3:GetObject", resource="arn:aws:s3:::home/${*}/x"))], None,
      "s3:GetObject", "arn:aws:s3:::home/alice/x", None, "denied"),
-    ("boundary cuts admin down", [doc(stmt(action="*"))],
-     managed("boundary", doc(stmt(action="s3:GetObject"))), "iam:CreateUser",
+    ("boundary cuts admin down", [policy(stmt(action="*"))],
+     managed("boundary", policy(stmt(action="s3:GetObject"))), "iam:CreateUser",
      "arn:aws:iam::1:user/x", None, "denied"),
-    ("boundary keeps what both allow", [doc(stmt(action="*"))],
-     managed("boundary", doc(stmt(action="s3:GetObject"))), "s3:GetObject", BUCKET_KEY, None,
+    ("boundary keeps what both allow", [policy(stmt(action="*"))],
+     managed("boundary", policy(stmt(action="s3:GetObject"))), "s3:GetObject", BUCKET_KEY, None,
      "allowed"),
     ("condition absent from context -> conditional",
-     [doc(stmt(action="s3:GetObject", Condition={"Bool": {"aws:SecureTransport": "true"}}))], None,
+     [policy(stmt(action="s3:GetObject", Condition={"Bool": {"aws:SecureTransport": "true"}}))], None,
      "s3:GetObject", BUCKET_KEY, None, "conditional"),
     ("condition satisfied by context",
-     [doc(stmt(action="s3:GetObject", Condition={"Bool": {"aws:SecureTransport": "true"}}))], None,
+     [policy(stmt(action="s3:GetObject", Condition={"Bool": {"aws:SecureTransport": "true"}}))], None,
      "s3:GetObject", BUCKET_KEY, {"aws:securetransport": ("true",)}, "allowed"),
     ("condition refuted by context",
-     [doc(stmt(action="s3:GetObject", Condition={"Bool": {"aws:SecureTransport": True}}))], None,
+     [policy(stmt(action="s3:GetObject", Condition={"Bool": {"aws:SecureTransport": True}}))], None,
      "s3:GetObject", BUCKET_KEY, {"aws:securetransport": ("false",)}, "denied"),
     ("StringLike with ForAnyValue",
-     [doc(stmt(action="iam:PassRole", Condition={
+     [policy(stmt(action="iam:PassRole", Condition={
          "ForAnyValue:StringLike": {"iam:PassedToService": ["ecs-tasks.*"]}}))], None,
      "iam:PassRole", "arn:aws:iam::1:role/r", {"iam:passedtoservice": ("ecs-tasks.amazonaws.com",)},
      "allowed"),
     ("conditional deny makes an allow conditional",
-     [doc(stmt(action="s3:*"), stmt("Deny", "s3:*", Condition={
+     [policy(stmt(action="s3:*"), stmt("Deny", "s3:*", Condition={
          "StringNotEquals": {"aws:SourceVpce": "vpce-1"}}))], None,
      "s3:GetObject", BUCKET_KEY, None, "conditional"),
 ]
@@ -84,8 +84,8 @@ CASES = [
 @pytest.mark.parametrize("name, docs, boundary, action, resource, context, expected", CASES,
                          ids=[c[0] for c in CASES])
 def test_decide(name, docs, boundary, action, resource, context, expected):
-    r, pols = role("r", *docs, boundary=boundary)
-    p = build_principals(inventory((r, pols)))[r.arn]
+    r, pols = iam_role("r", *docs, boundary=boundary)
+    p = build_principals(iam_inventory((r, pols)))[r.arn]
     v = p.decide(action, resource, context)
     assert v.decision == expected
     if expected == "allowed":
@@ -99,12 +99,12 @@ def test_only_the_default_version_of_a_managed_policy_counts():
 
     raw = {"Arn": "arn:aws:iam::1:policy/p", "PolicyName": "p", "DefaultVersionId": "v2",
            "PolicyVersionList": [
-               {"VersionId": "v1", "IsDefaultVersion": False, "Document": doc(stmt(action="*"))},
+               {"VersionId": "v1", "IsDefaultVersion": False, "Document": policy(stmt(action="*"))},
                {"VersionId": "v2", "IsDefaultVersion": True,
-                "Document": doc(stmt(action="s3:GetObject"))}]}
+                "Document": policy(stmt(action="s3:GetObject"))}]}
     mp = transform_policy(raw)
-    r, pols = role("r", managed=(mp,))
-    p = build_principals(inventory((r, pols)))[r.arn]
+    r, pols = iam_role("r", managed=(mp,))
+    p = build_principals(iam_inventory((r, pols)))[r.arn]
     assert p.decide("iam:CreateUser", "*").decision == "denied"
     assert p.decide("s3:GetObject", "*").decision == "allowed"
 
@@ -112,15 +112,15 @@ def test_only_the_default_version_of_a_managed_policy_counts():
 def test_url_encoded_and_single_statement_documents_parse():
     encoded = ("%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%7B%22Effect%22%3A"
                "%22Allow%22%2C%22Action%22%3A%22sqs%3ASendMessage%22%2C%22Resource%22%3A%22%2A%22%7D%7D")
-    r, pols = role("r", encoded)
-    p = build_principals(inventory((r, pols)))[r.arn]
+    r, pols = iam_role("r", encoded)
+    p = build_principals(iam_inventory((r, pols)))[r.arn]
     assert p.errors == []
     assert p.decide("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:q").decision == "allowed"
 
 
 def test_a_bad_document_is_reported_naming_role_and_policy_and_the_rest_goes_on():
-    r, pols = role("r", {"Statement": [{"Effect": "Maybe", "Action": "*", "Resource": "*"}]},
-                   doc(stmt(action="s3:GetObject")))
-    p = build_principals(inventory((r, pols)))[r.arn]
+    r, pols = iam_role("r", {"Statement": [{"Effect": "Maybe", "Action": "*", "Resource": "*"}]},
+                   policy(stmt(action="s3:GetObject")))
+    p = build_principals(iam_inventory((r, pols)))[r.arn]
     assert len(p.errors) == 1 and "role r inline policy p0" in p.errors[0]
     assert p.decide("s3:GetObject", "*").decision == "allowed"

@@ -9,8 +9,8 @@ import pytest
 
 from auditor.audit import audit
 from auditor.report import write_outputs
+from tests.builders import allow, inventory, role, service, task_def
 from tests.conftest import run_cli
-from tests.graph.builders import allow, inventory, role, service, task_def
 
 
 def small(admin=True):

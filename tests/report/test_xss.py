@@ -8,7 +8,7 @@ from dataclasses import replace
 from auditor.audit import audit
 from auditor.model import ContainerDefinition, EnvVar, InlinePolicy, PortMapping, Service
 from auditor.report import write_outputs
-from tests.graph.builders import allow, inventory, policy, role, service, task_def
+from tests.builders import allow, inventory, policy, role, service, task_def
 
 PAYLOADS = ["<script>alert('xss-script')</script>", "<img src=x onerror=alert('xss-img')>",
             "\"><svg onload=alert('xss-svg')>", "</script><script>alert('xss-close')</script>",

@@ -11,9 +11,8 @@ import pytest
 from auditor.mutelist import MutelistError, apply_mutelist, load_mutelist
 from auditor.rules.catalogue import catalogue_markdown
 from auditor.rules.engine import CATEGORIES, SECTIONS, SEVERITIES, load_rules
+from tests.builders import allow, findings, inventory, role, service, task_def
 from tests.conftest import ROOT
-from tests.graph.builders import allow, inventory, role, service, task_def
-from tests.rules.helpers import findings
 
 SPEC_CODES = set(re.findall(r"^\| ([ILBFCN]\d{3}) \|", (ROOT.parent / "shared/docs/rules.md").read_text(),
                             re.M)) if (ROOT.parent / "shared/docs/rules.md").exists() else set()
@@ -99,3 +98,45 @@ mute:
 def test_bad_mutelists_name_the_line(tmp_path, text, message):
     with pytest.raises(MutelistError, match=re.escape(message)):
         load_mutelist(write(tmp_path, text))
+
+
+def test_every_collector_call_is_read_by_a_rule_and_every_read_is_collected():
+    """A call no rule reads is a permission asked for nothing (the VPCs once were); a read no
+    collector makes is a rule that can never be judged."""
+    from auditor.collect import call_graph, declared_actions
+
+    reads = {a for r in load_rules().values() for a in r.reads}
+    declared = set(declared_actions())
+    assert reads <= declared, f"read but never collected: {sorted(reads - declared)}"
+    follows = call_graph()
+    unread = sorted(a for a in declared if not ({a, *follows[a]} & reads))
+    assert not unread, f"collected but read by no rule (directly or through what follows): {unread}"
+
+
+def test_a_gap_affects_the_rules_that_read_what_it_blocked():
+    from auditor.collect import call_graph
+    from auditor.rules.engine import rules_reading
+
+    # No container instances: nothing about hosts can be judged, task definitions still can.
+    blocked = ("ecs:ListContainerInstances", *call_graph()["ecs:ListContainerInstances"])
+    affected = set(rules_reading(blocked))
+    assert {"I301", "I302", "L106", "L107", "K105"} <= affected
+    assert not {"C101", "C102", "L101", "F102", "N101"} & affected
+
+
+def test_each_rule_module_holds_the_codes_its_docstring_names():
+    """A rule code tells where its code and its test live: auditor/rules/<concern>.py holds the
+    range its docstring names, and tests/rules/test_<concern>.py tests it."""
+    import importlib
+
+    from auditor.rules.engine import RULE_MODULES
+
+    for name in RULE_MODULES:
+        doc = importlib.import_module(f"auditor.rules.{name}").__doc__
+        letter, low, high = re.match(r"Rules ([A-Z])(\d{3})–[A-Z](\d{3})", doc).groups()
+        in_range = {c for c in load_rules() if c[0] == letter and low <= c[1:] <= high}
+        codes = {c for c, r in load_rules().items() if r.module == f"auditor.rules.{name}"}
+        assert codes and codes == in_range, name
+        test = ROOT / "tests" / "rules" / f"test_{name}.py"
+        assert test.exists(), f"no test module for auditor.rules.{name}"
+        assert f"auditor.rules.{name}" in test.read_text().split("\n", 1)[0]

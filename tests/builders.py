@@ -1,4 +1,4 @@
-"""Small hand-built inventories for graph and rule tests."""
+"""Small hand-built inventories, policies and rule runners: the builders every test shares."""
 
 from __future__ import annotations
 
@@ -12,11 +12,14 @@ from auditor.model import (
     InlinePolicy,
     InstanceProfile,
     Inventory,
+    ManagedPolicy,
     Role,
     Service,
     TaskDefinition,
     User,
 )
+from auditor.rules.context import AuditContext
+from auditor.rules.engine import load_rules, run_rules
 
 ACCT = "111122223333"
 R = "us-east-1"
@@ -89,3 +92,46 @@ def inventory(roles=(), users=(), tds=(), services=(), hosts=(), **kw) -> Invent
 
 def dumps(obj) -> str:
     return json.dumps(obj, sort_keys=True)
+
+# IAM-only inventories: roles with inline documents, managed policies and a boundary.
+def iam_role(name: str, *docs: dict, managed: tuple[ManagedPolicy, ...] = (),
+         boundary: ManagedPolicy | None = None, trust: dict | None = None) -> tuple[Role, list]:
+    r = Role(arn=f"arn:aws:iam::{ACCT}:role/{name}", name=name, trust_policy=trust,
+             inline_policies=tuple(InlinePolicy(f"p{i}", d) for i, d in enumerate(docs)),
+             attached_policy_arns=tuple(m.arn for m in managed),
+             permissions_boundary_arn=boundary.arn if boundary else None)
+    return r, [*managed, *([boundary] if boundary else [])]
+
+
+def iam_inventory(*roles_and_policies) -> Inventory:
+    roles, policies = [], {}
+    for r, pols in roles_and_policies:
+        roles.append(r)
+        policies.update({p.arn: p for p in pols})
+    return Inventory(account_id=ACCT, roles=tuple(roles), managed_policies=tuple(policies.values()))
+
+
+def managed(name: str, doc: dict | None) -> ManagedPolicy:
+    return ManagedPolicy(arn=f"arn:aws:iam::{ACCT}:policy/{name}", name=name,
+                         default_version_id="v2", document=doc)
+
+
+def stmt(effect="Allow", action=None, resource="*", **kw) -> dict:
+    d = {"Effect": effect, **kw}
+    if action is not None:
+        d["Action"] = action
+    if resource is not None and "NotResource" not in kw:
+        d["Resource"] = resource
+    return d
+
+
+# Running rules on a hand-built inventory.
+def findings(inv, code: str | None = None):
+    found, failures = run_rules(AuditContext(inv), [code] if code else None)
+    assert failures == [], failures
+    return found
+
+
+def fires(inv, code: str) -> list:
+    assert code in load_rules()
+    return findings(inv, code)

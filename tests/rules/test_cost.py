@@ -1,4 +1,5 @@
-"""K103 and K105 through the rule engine (K101, K102, K104, K106 are shown on the demo)."""
+"""Rules K101–K106 (auditor.rules.cost): K103 and K105 here; K101, K102, K104 and K106 fire on
+the demo account, and their figures are checked in tests/advice/test_costs.py."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from dataclasses import replace
 
 from auditor.audit import audit
 from auditor.model import ContainerInstance, Ec2Instance
-from tests.graph.builders import CLUSTER, R, inventory, service, task_def
+from tests.builders import CLUSTER, R, inventory, service, task_def
 
 
 def with_count(s, n):

@@ -1,12 +1,11 @@
-"""I1xx rules: fire, and near-misses where they must not."""
+"""Rules I101–I110 (auditor.rules.iam_permissions): each fires, and its near misses stay quiet."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
 from auditor.model import ManagedPolicy
-from tests.graph.builders import EC2_TRUST, allow, host, inventory, role, service, task_def
-from tests.rules.helpers import fires
+from tests.builders import EC2_TRUST, allow, fires, host, inventory, role, service, task_def
 
 
 def on_task_role(*statements, launch="FARGATE", exposed=False, trust=None, managed=()):

@@ -1,0 +1,76 @@
+"""Rules I301–I304 (auditor.rules.iam_reach): each fires, and its near misses stay quiet."""
+
+from __future__ import annotations
+
+from auditor.model import ContainerDefinition, SecretRef
+from tests.builders import (
+    ACCT,
+    EC2_TRUST,
+    R,
+    allow,
+    fires,
+    host,
+    inventory,
+    role,
+    service,
+    task_def,
+    user,
+)
+
+ECR_IMAGE = f"{ACCT}.dkr.ecr.{R}.amazonaws.com/app@sha256:1"
+LOGS = {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/app", "awslogs-region": R}}
+
+
+def fargate_app(execution_role=None, task_role=None, secrets=(), **kw):
+    c = ContainerDefinition(name="app", image=ECR_IMAGE, log_configuration=LOGS,
+                            secrets=tuple(SecretRef(n, v) for n, v in secrets))
+    td = task_def("app", task_role=task_role, execution_role=execution_role, compat=("FARGATE",),
+                  containers=(c,), **kw)
+    roles = [r for r in (execution_role, task_role) if r]
+    return inventory(roles=list({r.arn: r for r in roles}.values()), tds=[td],
+                     services=[service("app", td, "FARGATE")])
+
+
+INSTANCE = role("inst", allow("s3:*"), trust=EC2_TRUST)
+
+
+def ec2_app(mode, tokens, hops, task_role=None, exposed=False):
+    td = task_def("app", network_mode=mode, task_role=task_role)
+    svc = service("app", td, assign_public_ip="ENABLED" if exposed else None)
+    return inventory(roles=[INSTANCE] + ([task_role] if task_role else []), tds=[td], services=[svc],
+                     hosts=[host(1, INSTANCE, tokens, hops)])
+
+
+def test_i301_imds_and_the_hop_limit_near_miss():
+    [f] = fires(ec2_app("bridge", "required", 2, role("t")), "I301")
+    assert f.evidence["instance_role"] == INSTANCE.arn and f.evidence["instances"] == ["i-0001"]
+    assert fires(ec2_app("bridge", "required", 1, role("t")), "I301") == []
+    [f] = fires(ec2_app("bridge", "optional", 1, role("t"), exposed=True), "I301")
+    assert f.severity == "critical"  # raised: the service has a public IP
+
+
+def test_i302_no_task_role_on_ec2_and_near_miss():
+    [f] = fires(ec2_app("bridge", "optional", 1), "I302")
+    assert f.evidence["instance_roles"] == [INSTANCE.arn]
+    assert fires(ec2_app("bridge", "optional", 1, role("t")), "I302") == []
+    assert fires(fargate_app(), "I302") == []
+
+
+def test_i303_exec_enabled_lists_principals_and_near_miss():
+    td = task_def("app", task_role=role("t"))
+    ops = user("ops", allow("ecs:ExecuteCommand"))
+    inv = inventory(roles=[role("t")], users=[ops], tds=[td],
+                    services=[service("app", td, enable_execute_command=True)])
+    [f] = fires(inv, "I303")
+    assert f.evidence["principals"] == [{"arn": ops.arn, "decision": "allowed"}]
+    inv2 = inventory(roles=[role("t")], tds=[td], services=[service("app", td)])
+    assert fires(inv2, "I303") == []
+
+
+def test_i304_escalation_and_admin_near_miss():
+    strong = role("strong", allow("secretsmanager:*"))
+    dev = user("dev", allow(["iam:PassRole", "ecs:RegisterTaskDefinition", "ecs:RunTask"]))
+    [f] = fires(inventory(roles=[strong], users=[dev]), "I304")
+    assert f.resource_arn == dev.arn and f.evidence["paths"][0]["target_role"] == strong.arn
+    admin = user("admin", allow("*"))
+    assert fires(inventory(roles=[strong], users=[admin]), "I304") == []
