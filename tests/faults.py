@@ -9,12 +9,26 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
+
+@dataclass
+class Reply:
+    """An answer of our own making: any body (an HTML block page, a cut JSON), sent a byte at a
+    time with `drip` seconds between bytes; or the upstream answer changed by `rewrite`."""
+
+    body: bytes = b""
+    status: int = 200
+    content_type: str = "application/x-amz-json-1.1"
+    drip: float = 0.0
+    rewrite: Callable[[bytes], bytes] | None = None
+
+
 # (operation, request number of that operation, region) -> None to forward, or
-# (status, error code); ("SLOW" waits `status` seconds before answering 500).
-Decide = Callable[[str, int, str], tuple[int, str] | None]
+# (status, error code); ("SLOW" waits `status` seconds before answering 500); or a Reply.
+Decide = Callable[[str, int, str], "tuple[int, str] | Reply | None"]
 
 
 EFS_PATHS = (  # EFS is REST-JSON: the operation is in the method and path
@@ -70,21 +84,49 @@ class FaultProxy:
                 if fault:
                     with proxy.lock:
                         proxy.injected[op] = proxy.injected.get(op, 0) + 1
-                    self._error(*fault)
+                    if isinstance(fault, Reply):
+                        self._reply(fault, body)
+                    else:
+                        self._error(*fault)
                     return
-                conn = http.client.HTTPConnection(proxy.upstream.hostname, proxy.upstream.port,
-                                                  timeout=60)
-                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
-                conn.request(self.command, self.path, body=body, headers=headers)
-                resp = conn.getresponse()
-                data = resp.read()
-                self.send_response(resp.status)
-                for k, v in resp.getheaders():
+                status, headers, data = self._forward(body)
+                self.send_response(status)
+                for k, v in headers:
                     if k.lower() not in ("transfer-encoding", "content-length", "connection"):
                         self.send_header(k, v)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
+
+            def _forward(self, body: bytes) -> tuple[int, list, bytes]:
+                conn = http.client.HTTPConnection(proxy.upstream.hostname, proxy.upstream.port,
+                                                  timeout=60)
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                conn.request(self.command, self.path, body=body, headers=headers)
+                resp = conn.getresponse()
+                return resp.status, resp.getheaders(), resp.read()
+
+            def _reply(self, reply: Reply, body: bytes) -> None:
+                data = reply.body
+                if reply.rewrite:
+                    _, _, data = self._forward(body)
+                    data = reply.rewrite(data)
+                self.send_response(reply.status)
+                self.send_header("Content-Type", reply.content_type)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                try:
+                    t0 = time.monotonic()
+                    for i in range(len(data)) if reply.drip else ():
+                        if time.monotonic() - t0 > 10:
+                            return  # long past any client's deadline: stop dripping
+                        self.wfile.write(data[i:i + 1])
+                        self.wfile.flush()
+                        time.sleep(reply.drip)
+                    if not reply.drip:
+                        self.wfile.write(data)
+                except OSError:
+                    pass  # the client gave up, as it should
 
             def _error(self, status: int, code: str) -> None:
                 if code == "SLOW":
@@ -115,6 +157,7 @@ class FaultProxy:
             do_GET = do_POST = do_PUT = do_DELETE = _handle
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.block_on_close = False  # a dripping handler must not hold up the test
         # A client that gave up (timeout, interrupt) closes its socket: not an error here.
         self.server.handle_error = lambda request, address: None
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"

@@ -11,10 +11,12 @@ from typing import Any
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from auditor import __version__, callable_module
 from auditor.collect import cloudwatch, ec2, ecr, ecs, efs, elb, iam
-from auditor.collect.base import CallLedger, Clients
+from auditor.collect.base import SHAPE_ERRORS, CallLedger, Clients, each
+from auditor.collect.bounds import DEADLINE_SECONDS, MAX_PAGES, MAX_RESPONSE_BYTES, checked
 from auditor.model import Inventory
 
 MODULES = (ecs, iam, ec2, elb, efs, ecr, cloudwatch)
@@ -62,6 +64,9 @@ class CollectOptions:
     max_attempts: int = 10
     throttle: bool = True
     read_timeout: float = 60.0
+    call_deadline: float = DEADLINE_SECONDS  # per attempt, until the answer's last byte
+    max_response_bytes: int = MAX_RESPONSE_BYTES
+    max_pages: int = MAX_PAGES
 
 
 def make_session(opts: CollectOptions) -> boto3.session.Session:
@@ -92,12 +97,15 @@ def collect(opts: CollectOptions | None = None, session: boto3.session.Session |
     ledger = ledger or CallLedger(throttle=opts.throttle)
     ledger.leads_to = ledger.leads_to or call_graph()
     clients = Clients(session, ledger, opts.endpoint_url, opts.max_attempts, opts.workers,
-                      opts.read_timeout)
+                      opts.read_timeout, opts.call_deadline, opts.max_response_bytes, opts.max_pages)
     default_region = session.region_name or "us-east-1"
     try:
         account_id = clients("sts", default_region).get_caller_identity()["Account"]
-    except (ClientError, BotoCoreError) as e:
-        raise CollectError(f"cannot identify the account: {e}") from None
+    except (ClientError, BotoCoreError, ResponseParserError, KeyError, TypeError) as e:
+        why = str(e).splitlines()[0][:200] if str(e) else type(e).__name__
+        raise CollectError(f"cannot identify the account: {why}") from None
+    if not isinstance(account_id, str) or not account_id.isdigit() or len(account_id) != 12:
+        raise CollectError(f"cannot identify the account: {str(account_id)[:40]!r} is not an account id")
     regions = _regions(opts, clients, ledger, default_region)
     return Collection(clients, ledger, opts, account_id, regions).run()
 
@@ -105,8 +113,8 @@ def collect(opts: CollectOptions | None = None, session: boto3.session.Session |
 def _regions(opts: CollectOptions, clients: Clients, ledger: CallLedger,
              default: str) -> tuple[str, ...]:
     if opts.regions == "all" or opts.regions == ("all",):
-        resp = ledger.guard("ec2", default, "DescribeRegions",
-                            lambda: clients("ec2", default).describe_regions())
+        resp = ledger.guard("ec2", default, "DescribeRegions", lambda: checked(
+            clients("ec2", default).describe_regions(), "Regions", "DescribeRegions"))
         if resp is None:
             return (default,)
         return tuple(sorted(r["RegionName"] for r in resp.get("Regions", [])))
@@ -137,8 +145,12 @@ class Collection:
             self.pool.shutdown(wait=False, cancel_futures=True)
             raise
         self.pool.shutdown()
-        for key, items in iam.transform(details).items() if details else []:
-            self.add(key, items)
+        try:
+            for key, items in iam.transform(details).items() if details else []:
+                self.add(key, items)
+        except SHAPE_ERRORS as e:
+            self.ledger.gap("iam", "global", "GetAccountAuthorizationDetails", "MalformedResponse",
+                            None, f"{type(e).__name__}: {str(e)[:200]}")
         return Inventory(
             account_id=self.account_id,
             regions=self.regions,
@@ -154,10 +166,12 @@ class Collection:
         pool = self.pool
         iam_future = pool.submit(iam.get_authorization_details, self.c, self.ledger)
         per_region = list(pool.map(self._region_start, self.regions))
-        cluster_jobs = [(r, cl) for r, (clusters, _) in zip(self.regions, per_region, strict=True)
-                        for cl in clusters or []]
-        for region, cluster in cluster_jobs:
-            self.add("clusters", [ecs.transform_cluster(cluster, region)])
+        cluster_jobs = []
+        for region, (clusters, _) in zip(self.regions, per_region, strict=True):
+            found = each(self.ledger, "ecs", region, "DescribeClusters", ecs.transform_cluster,
+                         clusters or [], region)
+            self.add("clusters", found)
+            cluster_jobs += [(region, c.arn) for c in found]
         for services, instances, tasks in pool.map(lambda job: self._cluster(*job), cluster_jobs):
             self.add("services", services)
             self.add("tasks", tasks)
@@ -173,14 +187,15 @@ class Collection:
                 ecs.get_active_task_definition_arns(self.c, self.ledger, region))
 
     # Phase 2, per cluster: services, container instances, running tasks.
-    def _cluster(self, region: str, cluster: dict) -> tuple[list, list, list]:
-        arn = cluster["clusterArn"]
-        services = [ecs.transform_service(s, region)
-                    for s in ecs.get_services(self.c, self.ledger, region, arn)]
-        instances = [ecs.transform_container_instance(i, arn, region)
-                     for i in ecs.get_container_instances(self.c, self.ledger, region, arn)]
-        tasks = [ecs.transform_task(t, region)
-                 for t in ecs.get_tasks(self.c, self.ledger, region, arn)]
+    def _cluster(self, region: str, arn: str) -> tuple[list, list, list]:
+        c, ledger = self.c, self.ledger
+        services = each(ledger, "ecs", region, "DescribeServices", ecs.transform_service,
+                        ecs.get_services(c, ledger, region, arn), region)
+        instances = each(ledger, "ecs", region, "DescribeContainerInstances",
+                         ecs.transform_container_instance,
+                         ecs.get_container_instances(c, ledger, region, arn), arn, region)
+        tasks = each(ledger, "ecs", region, "DescribeTasks", ecs.transform_task,
+                     ecs.get_tasks(c, ledger, region, arn), region)
         return services, instances, tasks
 
     # Phase 3: each task definition that matters, described once.
@@ -196,11 +211,20 @@ class Collection:
             wanted[task.task_definition_arn] = task.region
         raw = self.pool.map(lambda item: (item[1], ecs.get_task_definition(
             self.c, self.ledger, item[1], item[0])), sorted(wanted.items()))
-        self.add("task_definitions", [ecs.transform_task_definition(d, r)
-                                      for r, d in raw if d is not None])
+        for region, d in raw:
+            if d is not None:
+                self.add("task_definitions", each(self.ledger, "ecs", region, "DescribeTaskDefinition",
+                                                   ecs.transform_task_definition, [d], region))
 
     # Phase 4, per region: what ECS references (EC2, load balancers, EFS, metrics).
     def _region_references(self, region: str) -> None:
+        try:
+            self._references(region)
+        except SHAPE_ERRORS as e:  # an answer of the wrong shape somewhere in this region
+            self.ledger.gap("ecs-auditor", region, "CollectReferences", "MalformedResponse", None,
+                            f"{type(e).__name__}: {str(e)[:200]}")
+
+    def _references(self, region: str) -> None:
         services = [s for s in self.out.get("services", []) if s.region == region]
         tasks = [t for t in self.out.get("tasks", []) if t.region == region]
         instances = [i for i in self.out.get("container_instances", []) if i.region == region]
@@ -208,13 +232,14 @@ class Collection:
 
         raw_instances = ec2.get_instances(self.c, self.ledger, region, sorted(
             {i.ec2_instance_id for i in instances if i.ec2_instance_id}))
-        ec2_instances = [ec2.transform_instance(d, region) for d in raw_instances]
+        ec2_instances = each(self.ledger, "ec2", region, "DescribeInstances", ec2.transform_instance,
+                             raw_instances, region)
         self.add("ec2_instances", ec2_instances)
 
         tg_arns = sorted({lb.target_group_arn for s in services for lb in s.load_balancers
                           if lb.target_group_arn})
-        tgs = [elb.transform_target_group(d, region)
-               for d in elb.get_target_groups(self.c, self.ledger, region, tg_arns)]
+        tgs = each(self.ledger, "elbv2", region, "DescribeTargetGroups", elb.transform_target_group,
+                   elb.get_target_groups(self.c, self.ledger, region, tg_arns), region)
         self.add("target_groups", tgs)
         lb_arns = sorted({a for tg in tgs for a in tg.load_balancer_arns})
         lbs = [elb.transform_load_balancer(d, region, elb.get_listeners(
@@ -239,15 +264,15 @@ class Collection:
         subnet_ids |= {s for t in tasks for s in t.subnets}
         subnet_ids |= {i.subnet_id for i in ec2_instances if i.subnet_id}
         subnet_ids |= {mt.subnet_id for fs in file_systems for mt in fs.mount_targets}
-        subnets = [ec2.transform_subnet(d, region) for d in ec2.get_subnets(
-            self.c, self.ledger, region, sorted(subnet_ids))]
+        subnets = each(self.ledger, "ec2", region, "DescribeSubnets", ec2.transform_subnet,
+                       ec2.get_subnets(self.c, self.ledger, region, sorted(subnet_ids)), region)
         self.add("subnets", subnets)
         sg_ids = {g for svc in services for g in svc.security_groups}
         sg_ids |= {g for i in ec2_instances for g in i.security_groups}
         sg_ids |= {g for fs in file_systems for mt in fs.mount_targets for g in mt.security_groups}
-        self.add("security_groups", [ec2.transform_security_group(d, region) for d in
-                                     ec2.get_security_groups(self.c, self.ledger, region,
-                                                             sorted(sg_ids))])
+        self.add("security_groups", each(
+            self.ledger, "ec2", region, "DescribeSecurityGroups", ec2.transform_security_group,
+            ec2.get_security_groups(self.c, self.ledger, region, sorted(sg_ids)), region))
         fargate_x86 = {s.task_definition_arn for s in services if s.uses_fargate}
         self.add("images", ecr.get_images(self.c, self.ledger, region, self.account_id, [
             c.image for td in tds if td.arn in fargate_x86 and not td.is_windows

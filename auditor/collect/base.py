@@ -12,7 +12,16 @@ from typing import Any, TypeVar
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
+from auditor.collect.bounds import (
+    DEADLINE_SECONDS,
+    MAX_PAGES,
+    MAX_RESPONSE_BYTES,
+    BoundedSend,
+    MalformedResponse,
+    checked,
+)
 from auditor.model import Gap
 
 T = TypeVar("T")
@@ -126,6 +135,12 @@ class CallLedger:
         """
         try:
             return fn()
+        except (ResponseParserError, *SHAPE_ERRORS) as e:
+            # Not the operation's answer: an unparsable body, or one of the wrong shape.
+            self.gap(service, region, operation, "MalformedResponse", resource,
+                     f"{type(e).__name__}: {e}")
+        except MalformedResponse as e:
+            self.gap(service, region, operation, "MalformedResponse", resource, str(e))
         except ClientError as e:
             code = e.response.get("Error", {}).get("Code") or "ClientError"
             if code in expected:
@@ -135,6 +150,23 @@ class CallLedger:
         except BotoCoreError as e:
             self.gap(service, region, operation, type(e).__name__, resource, str(e))
         return None
+
+
+SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError)
+
+
+def each(ledger: CallLedger, service: str, region: str, operation: str,
+         transform: Callable[..., T], items: Iterable[Any], *args: Any) -> list[T]:
+    """transform(item, *args) for each item of an answer; an item of the wrong shape is a gap
+    (MalformedResponse), never a crash and never silently dropped."""
+    out = []
+    for item in items:
+        try:
+            out.append(transform(item, *args))
+        except SHAPE_ERRORS as e:
+            ledger.gap(service, region, operation, "MalformedResponse", None,
+                       f"{type(e).__name__}: {str(e)[:200]}")
+    return out
 
 
 def chunks(items: list[T], size: int) -> Iterator[list[T]]:
@@ -150,22 +182,15 @@ def describe_by_ids(clients: Clients, ledger: CallLedger, service: str, region: 
     method = getattr(client, _snake(operation))
     out: list[dict] = []
     for chunk in chunks(sorted(set(ids)), batch):
-        resp = ledger.guard(service, region, operation,
-                            lambda c=chunk: method(**{id_param: c}))
-        out.extend((resp or {}).get(result_key, []))
+        resp = ledger.guard(service, region, operation, lambda c=chunk: checked(
+            method(**{id_param: c}), result_key, operation))
+        if resp is not None:
+            out.extend(resp[result_key])  # guarded: `required` was checked inside
     return out
 
 
 def _snake(name: str) -> str:
     return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
-
-
-def paginate(client: Any, operation: str, key: str, **kwargs: Any) -> list[Any]:
-    """All items of `key` across pages (raises like the client does)."""
-    out: list[Any] = []
-    for page in client.get_paginator(operation).paginate(**kwargs):
-        out.extend(page.get(key, []))
-    return out
 
 
 @dataclass
@@ -178,6 +203,9 @@ class Clients:
     max_attempts: int = 10
     workers: int = 8
     read_timeout: float = 60.0
+    call_deadline: float = DEADLINE_SECONDS
+    max_response_bytes: int = MAX_RESPONSE_BYTES
+    max_pages: int = MAX_PAGES
     _cache: dict[tuple[str, str], Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -195,5 +223,10 @@ class Clients:
                 )
                 client = self.session.client(service, region_name=region,
                                              endpoint_url=self.endpoint_url, config=config)
-                self._cache[key] = self.ledger.attach(client, region)
+                self.ledger.attach(client, region)
+                # After the ledger's own before-send (counting, throttling): this one sends.
+                client.meta.events.register("before-send", BoundedSend(
+                    client._endpoint.http_session, self.call_deadline, self.max_response_bytes))
+                client.max_pages = self.max_pages  # read by bounds.paginate
+                self._cache[key] = client
             return self._cache[key]

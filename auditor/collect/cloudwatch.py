@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from auditor.collect.base import CallLedger, Clients, chunks
+from auditor.collect.bounds import required
 from auditor.model import Service, Utilisation
 
 # Each call -> the calls whose results it starts from.
@@ -41,7 +42,7 @@ def get_utilisation(clients: Clients, ledger: CallLedger, region: str,
             values: dict[str, list[tuple[datetime, float]]] = {}
             for page in cw.get_paginator("get_metric_data").paginate(
                     MetricDataQueries=q, StartTime=start, EndTime=end, ScanBy="TimestampAscending"):
-                for r in page.get("MetricDataResults", []):
+                for r in required(page, "MetricDataResults", "GetMetricData"):
                     values.setdefault(r["Id"], []).extend(zip(r.get("Timestamps", []),
                                                               r.get("Values", []), strict=False))
             return {k: [v for _, v in sorted(pts)] for k, pts in values.items()}

@@ -7,6 +7,7 @@ import json
 from botocore.exceptions import ClientError
 
 from auditor.collect.base import CallLedger, Clients, chunks
+from auditor.collect.bounds import checked
 from auditor.facts.images import ecr_image_id, ecr_repository
 from auditor.model import ImageInfo
 
@@ -43,9 +44,10 @@ def get_images(clients: Clients, ledger: CallLedger, region: str, account: str,
     for repo, names in sorted(by_repo.items()):
         for batch in chunks(names, 100):
             try:
-                resp = ledger.guard("ecr", region, "BatchGetImage", lambda r=repo, b=batch: (
+                resp = ledger.guard("ecr", region, "BatchGetImage", lambda r=repo, b=batch: checked(
                     ecr.batch_get_image(repositoryName=r, imageIds=[ecr_image_id(i) for i in b],
-                                        acceptedMediaTypes=MEDIA_TYPES)), resource=repo,
+                                        acceptedMediaTypes=MEDIA_TYPES), "images", "BatchGetImage"),
+                    resource=repo,
                     expected=("RepositoryNotFoundException",))
             except ClientError:
                 continue  # no such repository: nothing to tell about its architectures

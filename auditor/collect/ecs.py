@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from auditor.collect.base import CallLedger, Clients, chunks, paginate
+from auditor.collect.base import CallLedger, Clients, chunks
+from auditor.collect.bounds import checked, paginate
 from auditor.collect.secrets import classify_env, keyed_hash, redacted_preview
 from auditor.model import (
     Cluster,
@@ -42,27 +43,30 @@ def _tags(raw: list[dict[str, str]] | None) -> dict[str, str]:
 
 # --- get: paging and batching only ---------------------------------------------------------
 
+def _describe(ledger: CallLedger, region: str, operation: str, key: str, arns: list[str],
+              batch: int, call, resource: str | None = None) -> list[dict]:
+    """Describe `arns` in batches: `call(batch)` answers with `key` (required) and `failures`."""
+    out: list[dict] = []
+    for b in chunks(arns, batch):
+        resp = ledger.guard("ecs", region, operation, lambda b=b: checked(call(b), key, operation),
+                            resource=resource)
+        if resp is not None:
+            out.extend(resp[key])
+            # A resource listed a moment ago and gone now is a gap for that resource.
+            for f in resp.get("failures", []):
+                ledger.gap("ecs", region, operation, f.get("reason", "FAILURE"), f.get("arn"),
+                           f.get("detail", ""))
+    return out
+
+
 def get_clusters(clients: Clients, ledger: CallLedger, region: str) -> list[dict] | None:
     ecs = clients("ecs", region)
     arns = ledger.guard("ecs", region, "ListClusters", lambda: paginate(
         ecs, "list_clusters", "clusterArns", PaginationConfig={"PageSize": 100}))
     if arns is None:
         return None
-    out: list[dict] = []
-    for batch in chunks(arns, 100):
-        resp = ledger.guard("ecs", region, "DescribeClusters", lambda b=batch: (
-            ecs.describe_clusters(clusters=b, include=["SETTINGS", "CONFIGURATIONS", "TAGS"])))
-        if resp is not None:
-            out.extend(resp.get("clusters", []))
-            _record_failures(ledger, region, "DescribeClusters", resp)
-    return out
-
-
-def _record_failures(ledger: CallLedger, region: str, op: str, resp: dict) -> None:
-    # A resource listed a moment ago and gone now is a gap for that resource, not an error.
-    for f in resp.get("failures", []):
-        ledger.gap("ecs", region, op, f.get("reason", "FAILURE"), f.get("arn"),
-                   f.get("detail", ""))
+    return _describe(ledger, region, "DescribeClusters", "clusters", arns, 100, lambda b: (
+        ecs.describe_clusters(clusters=b, include=["SETTINGS", "CONFIGURATIONS", "TAGS"])))
 
 
 def get_services(clients: Clients, ledger: CallLedger, region: str, cluster: str) -> list[dict]:
@@ -70,16 +74,10 @@ def get_services(clients: Clients, ledger: CallLedger, region: str, cluster: str
     arns = ledger.guard("ecs", region, "ListServices", lambda: paginate(
         ecs, "list_services", "serviceArns", cluster=cluster,
         PaginationConfig={"PageSize": 100}), resource=cluster)
-    out: list[dict] = []
-    for batch in chunks(arns or [], 10):
-        resp = ledger.guard("ecs", region, "DescribeServices", lambda b=batch: (
-            ecs.describe_services(cluster=cluster, services=b, include=["TAGS"])),
-            resource=cluster)
-        if resp is not None:
-            # The API can match services of another cluster by name; keep only this one's.
-            out.extend(s for s in resp.get("services", []) if s.get("clusterArn") == cluster)
-            _record_failures(ledger, region, "DescribeServices", resp)
-    return out
+    found = _describe(ledger, region, "DescribeServices", "services", arns or [], 10, lambda b: (
+        ecs.describe_services(cluster=cluster, services=b, include=["TAGS"])), cluster)
+    # The API can match services of another cluster by name; keep only this one's.
+    return [s for s in found if s.get("clusterArn") == cluster]
 
 
 def get_container_instances(clients: Clients, ledger: CallLedger, region: str,
@@ -88,15 +86,9 @@ def get_container_instances(clients: Clients, ledger: CallLedger, region: str,
     arns = ledger.guard("ecs", region, "ListContainerInstances", lambda: (
         paginate(ecs, "list_container_instances", "containerInstanceArns", cluster=cluster,
                  PaginationConfig={"PageSize": 100})), resource=cluster)
-    out: list[dict] = []
-    for batch in chunks(arns or [], 100):
-        resp = ledger.guard("ecs", region, "DescribeContainerInstances",
-                            lambda b=batch: ecs.describe_container_instances(
-                                cluster=cluster, containerInstances=b), resource=cluster)
-        if resp is not None:
-            out.extend(resp.get("containerInstances", []))
-            _record_failures(ledger, region, "DescribeContainerInstances", resp)
-    return out
+    return _describe(ledger, region, "DescribeContainerInstances", "containerInstances", arns or [],
+                     100, lambda b: ecs.describe_container_instances(cluster=cluster,
+                                                                    containerInstances=b), cluster)
 
 
 def get_tasks(clients: Clients, ledger: CallLedger, region: str, cluster: str) -> list[dict]:
@@ -104,14 +96,8 @@ def get_tasks(clients: Clients, ledger: CallLedger, region: str, cluster: str) -
     arns = ledger.guard("ecs", region, "ListTasks", lambda: paginate(
         ecs, "list_tasks", "taskArns", cluster=cluster, desiredStatus="RUNNING",
         PaginationConfig={"PageSize": 100}), resource=cluster)
-    out: list[dict] = []
-    for batch in chunks(arns or [], 100):
-        resp = ledger.guard("ecs", region, "DescribeTasks", lambda b=batch: (
-            ecs.describe_tasks(cluster=cluster, tasks=b)), resource=cluster)
-        if resp is not None:
-            out.extend(resp.get("tasks", []))
-            _record_failures(ledger, region, "DescribeTasks", resp)
-    return out
+    return _describe(ledger, region, "DescribeTasks", "tasks", arns or [], 100,
+                     lambda b: ecs.describe_tasks(cluster=cluster, tasks=b), cluster)
 
 
 def get_active_task_definition_arns(clients: Clients, ledger: CallLedger,
@@ -125,8 +111,9 @@ def get_active_task_definition_arns(clients: Clients, ledger: CallLedger,
 def get_task_definition(clients: Clients, ledger: CallLedger, region: str,
                         arn: str) -> dict | None:
     ecs = clients("ecs", region)
-    resp = ledger.guard("ecs", region, "DescribeTaskDefinition", lambda: (
-        ecs.describe_task_definition(taskDefinition=arn, include=["TAGS"])), resource=arn)
+    resp = ledger.guard("ecs", region, "DescribeTaskDefinition", lambda: checked(
+        ecs.describe_task_definition(taskDefinition=arn, include=["TAGS"]), "taskDefinition",
+        "DescribeTaskDefinition"), resource=arn)
     if resp is None:
         return None
     return {**resp["taskDefinition"], "tags": resp.get("tags", [])}

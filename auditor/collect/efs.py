@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from botocore.exceptions import ClientError
 
-from auditor.collect.base import CallLedger, Clients, paginate
+from auditor.collect.base import CallLedger, Clients
+from auditor.collect.bounds import checked, paginate
 from auditor.model import AccessPoint, FileSystem, MountTarget
 
 # Each call -> the calls whose results it starts from.
@@ -26,7 +27,8 @@ def get_file_system(clients: Clients, ledger: CallLedger, region: str, fs_id: st
     efs = clients("efs", region)
     try:
         resp = ledger.guard("efs", region, "DescribeFileSystems",
-                            lambda: efs.describe_file_systems(FileSystemId=fs_id),
+                            lambda: checked(efs.describe_file_systems(FileSystemId=fs_id),
+                                            "FileSystems", "DescribeFileSystems"),
                             resource=fs_id, expected=NOT_FOUND)
     except ClientError:
         return None, []
@@ -40,8 +42,9 @@ def get_file_system(clients: Clients, ledger: CallLedger, region: str, fs_id: st
     mount_targets = []
     for mt in mts:
         sgs = ledger.guard("efs", region, "DescribeMountTargetSecurityGroups",
-                           lambda m=mt: efs.describe_mount_target_security_groups(
-                               MountTargetId=m["MountTargetId"]), resource=mt["MountTargetId"])
+                           lambda m=mt: checked(efs.describe_mount_target_security_groups(
+                               MountTargetId=m["MountTargetId"]), "SecurityGroups",
+                               "DescribeMountTargetSecurityGroups"), resource=mt["MountTargetId"])
         mount_targets.append(MountTarget(
             mount_target_id=mt["MountTargetId"], subnet_id=mt.get("SubnetId", ""),
             availability_zone=mt.get("AvailabilityZoneName"),
@@ -54,7 +57,8 @@ def get_file_system(clients: Clients, ledger: CallLedger, region: str, fs_id: st
     policy, status = None, "unknown"
     try:
         pol = ledger.guard("efs", region, "DescribeFileSystemPolicy",
-                           lambda: efs.describe_file_system_policy(FileSystemId=fs_id),
+                           lambda: checked(efs.describe_file_system_policy(FileSystemId=fs_id),
+                                           "Policy", "DescribeFileSystemPolicy"),
                            resource=fs_id, expected=("PolicyNotFound",))
         if pol is not None:
             policy, status = pol.get("Policy"), "present"

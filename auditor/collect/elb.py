@@ -3,7 +3,8 @@ and Classic Load Balancers."""
 
 from __future__ import annotations
 
-from auditor.collect.base import CallLedger, Clients, describe_by_ids, paginate
+from auditor.collect.base import CallLedger, Clients, describe_by_ids
+from auditor.collect.bounds import paginate
 from auditor.model import Listener, LoadBalancer, TargetGroup
 
 # Each call -> the calls whose results it starts from (Classic Load Balancers are named by

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from auditor.collect.base import CallLedger, Clients
+from auditor.collect.bounds import required
 from auditor.iam.policy import decode_document
 from auditor.model import Group, InlinePolicy, InstanceProfile, ManagedPolicy, Role, User
 
@@ -24,7 +25,7 @@ def get_authorization_details(clients: Clients, ledger: CallLedger) -> dict[str,
             PaginationConfig={"PageSize": 1000},
         ):
             for key in out:
-                out[key].extend(page.get(key, []))
+                out[key].extend(required(page, key, "GetAccountAuthorizationDetails"))
         return out
 
     return ledger.guard("iam", "global", "GetAccountAuthorizationDetails", fetch)
