@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -12,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from auditor import __version__
+from auditor.fsutil import OutputError, OutputFolder
 
 DESCRIPTION = """\
 Audit the Amazon ECS side of an AWS account: connect every task to what its task role,
@@ -31,33 +33,45 @@ class UsageError(Exception):
 
 def _auth(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("AWS access")
-    g.add_argument("--profile")
-    g.add_argument("--regions", help="r1,r2 or 'all' (default: the profile's region)")
+    g.add_argument("--profile", help="AWS profile to use (default: the environment's credentials)")
+    g.add_argument("--regions", help="regions to read: r1,r2 or 'r1 r2', or 'all' for the account's "
+                   "enabled regions (default: AWS_REGION, else the profile's region)")
     g.add_argument("--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL"),
-                   help="send every AWS call here (a moto server, LocalStack)")
-    g.add_argument("--role-arn")
-    g.add_argument("--external-id")
-    g.add_argument("--workers", type=int, default=8)
-    g.add_argument("--no-metrics", action="store_true", help="skip CloudWatch utilisation")
+                   help="send every AWS call to this URL, e.g. a moto server or LocalStack "
+                   "(default: AWS_ENDPOINT_URL if set)")
+    g.add_argument("--role-arn", help="assume this role first (a read-only audit role)")
+    g.add_argument("--external-id", help="the external id the role's trust policy requires")
+    g.add_argument("--workers", type=int, default=8,
+                   help="API calls in flight at once (default: %(default)s)")
+    g.add_argument("--no-metrics", action="store_true",
+                   help="skip CloudWatch utilisation (no right-sizing advice)")
     g.add_argument("--all-revisions", action="store_true",
                    help="every ACTIVE task definition revision, not only those in use")
 
 
 def _audit_opts(p: argparse.ArgumentParser, default_output: str = "reports/latest") -> None:
-    p.add_argument("--output", default=default_output)
-    p.add_argument("--format", default="html,csv,json")
-    p.add_argument("--fail-on", choices=["critical", "high", "medium", "low", "info"])
-    p.add_argument("--mutelist")
-    p.add_argument("--baseline", help="a previous output folder: mark new findings")
-    p.add_argument("--pricing", help="a price table JSON to use instead of the shipped one")
-    p.add_argument("--quiet", action="store_true")
+    p.add_argument("--output", default=default_output, metavar="DIR",
+                   help="output folder, replaced only when the run completes and only if "
+                   "ecs-auditor wrote it (default: %(default)s)")
+    p.add_argument("--format", default="html,csv,json", metavar="FORMATS",
+                   help="comma-separated: html, csv, json (default: %(default)s)")
+    p.add_argument("--fail-on", choices=["critical", "high", "medium", "low", "info"],
+                   help="exit 1 if a finding at or above this severity is not muted (for CI)")
+    p.add_argument("--mutelist", metavar="FILE",
+                   help="YAML of accepted findings, each with a reason (see README)")
+    p.add_argument("--baseline", metavar="DIR",
+                   help="a previous output folder or findings.json: mark findings new or not "
+                   "(a missing baseline means every finding is new)")
+    p.add_argument("--pricing", metavar="FILE",
+                   help="a price table JSON to use instead of the shipped one")
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ecs-auditor", description=DESCRIPTION,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="version", version=f"ecs-auditor {__version__}")
-    sub = p.add_subparsers(dest="command", required=True)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     s = sub.add_parser("scan", help="collect + audit into one output folder")
     _auth(s)
@@ -65,28 +79,31 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("collect", help="read an account into a snapshot")
     _auth(c)
-    c.add_argument("--output", required=True, help="FILE.json.gz")
+    c.add_argument("--output", required=True, metavar="FILE.json.gz", help="the snapshot to write")
 
     a = sub.add_parser("audit", help="audit a snapshot offline")
-    a.add_argument("snapshot")
+    a.add_argument("snapshot", help="a snapshot.json.gz, or an output folder that holds one")
     _audit_opts(a)
 
     w = sub.add_parser("who-can", help="which roles and workloads may do ACTION")
-    w.add_argument("action")
-    w.add_argument("resource", nargs="?", default="*")
-    w.add_argument("--snapshot", required=True)
-    w.add_argument("--json", action="store_true")
+    w.add_argument("action", help="an IAM action, e.g. iam:PassRole")
+    w.add_argument("resource", nargs="?", default="*",
+                   help="a resource ARN (default: any resource)")
+    w.add_argument("--snapshot", required=True, help="a snapshot.json.gz, or an output folder")
+    w.add_argument("--json", action="store_true", help="print JSON (interfaces.md)")
 
     wc = sub.add_parser("what-can", help="effective permissions of a workload or role")
-    wc.add_argument("arn")
-    wc.add_argument("--snapshot", required=True)
-    wc.add_argument("--action", help="filter by an action pattern, e.g. s3:*")
-    wc.add_argument("--json", action="store_true")
+    wc.add_argument("arn", help="a task definition, service or IAM role/user ARN")
+    wc.add_argument("--snapshot", required=True, help="a snapshot.json.gz, or an output folder")
+    wc.add_argument("--action", help="only actions matching this pattern, e.g. s3:*")
+    wc.add_argument("--json", action="store_true", help="print JSON (interfaces.md)")
 
     d = sub.add_parser("diff", help="new, resolved and unchanged findings between two scans")
-    d.add_argument("old")
-    d.add_argument("new")
-    d.add_argument("--json", action="store_true")
+    d.add_argument("old", help="the earlier output folder or findings.json")
+    d.add_argument("new", help="the later output folder or findings.json")
+    d.add_argument("--json", action="store_true", help="print JSON")
+    d.add_argument("--force", action="store_true",
+                   help="compare even scans of different accounts, regions or schema versions")
 
     r = sub.add_parser("rules", help="the rule catalogue, or one rule's documentation")
     r.add_argument("code", nargs="?", help="a rule code or name (I101, role-admin-access): print its "
@@ -99,21 +116,50 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("permissions", help="the read-only IAM policy that collect needs")
 
     pr = sub.add_parser("pricing", help="price tables for the cost advisor")
-    prs = pr.add_subparsers(dest="pricing_command", required=True)
+    prs = pr.add_subparsers(dest="pricing_command", required=True, metavar="refresh")
     ref = prs.add_parser("refresh", help="fetch current prices from the AWS Price List API")
-    ref.add_argument("--regions", default="us-east-1")
-    ref.add_argument("--profile")
-    ref.add_argument("--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL"))
+    ref.add_argument("--regions", default="us-east-1", help="regions to price (default: %(default)s)")
+    ref.add_argument("--profile", help="AWS profile to use")
+    ref.add_argument("--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL"),
+                     help="send the Price List calls to this URL")
     return p
+
+
+def parse_regions(text: str | None) -> tuple[str, ...] | str:
+    """`r1,r2`, `r1 r2` or `all`, each name checked against botocore's partition data."""
+    import difflib
+
+    import boto3
+
+    text = text or os.environ.get("AWS_REGION") or ""
+    names = [r for r in text.replace(",", " ").split() if r]
+    if names == ["all"]:
+        return "all"
+    session = boto3.session.Session()
+    known = {r for part in session.get_available_partitions()
+             for r in session.get_available_regions("ecs", part)}
+    for name in names:
+        if name not in known:
+            near = difflib.get_close_matches(name, sorted(known), n=1)
+            raise UsageError(f"unknown region {name!r}" + (f"; did you mean {near[0]}?" if near else ""))
+    return tuple(dict.fromkeys(names))
+
+
+def _check_access(args: argparse.Namespace) -> None:
+    if args.endpoint_url and not re.fullmatch(r"https?://[^/\s?#]+(/\S*)?", args.endpoint_url):
+        raise UsageError(f"--endpoint-url must be an http:// or https:// URL, got {args.endpoint_url!r}")
+    if args.external_id is not None and not re.fullmatch(r"[\w+=,.@:/-]{2,1224}", args.external_id):
+        raise UsageError("--external-id must be 2 to 1224 characters of letters, digits and "
+                         "+=,.@:/-")
+    if args.role_arn and not re.fullmatch(r"arn:aws[\w-]*:iam::\d{12}:role/[\w+=,.@/-]+", args.role_arn):
+        raise UsageError(f"--role-arn must be an IAM role ARN, got {args.role_arn!r}")
 
 
 def collect_options(args: argparse.Namespace):
     from auditor.collect import CollectOptions
 
-    regions: tuple[str, ...] | str = ()
-    if args.regions:
-        regions = "all" if args.regions == "all" else tuple(
-            r.strip() for r in args.regions.split(",") if r.strip())
+    _check_access(args)
+    regions = parse_regions(args.regions)
     if args.workers < 1:
         raise UsageError("--workers must be at least 1")
     return CollectOptions(profile=args.profile, regions=regions, endpoint_url=args.endpoint_url,
@@ -200,6 +246,10 @@ def _baseline(path: str | None) -> list[str] | None:
         return None
     from auditor.diff import load_findings
 
+    if not Path(path).exists():
+        # The first run of a schedule has nothing to compare with: everything is new.
+        print(f"ecs-auditor: note: no baseline at {path} yet; every finding is new", file=sys.stderr)
+        return []
     return [f["fingerprint"] for f in load_findings(path)]
 
 
@@ -216,7 +266,14 @@ def audit_inputs(args: argparse.Namespace) -> dict:
             load_prices(args.pricing)
     except (ValueError, MutelistError, PricingError) as e:
         raise UsageError(str(e)) from None
-    return {"formats": formats, "mutelist": mutelist, "baseline": _baseline(args.baseline)}
+    if args.output.endswith((".json.gz", ".json", ".html")):
+        raise UsageError(f"--output names a folder (the run writes several files), not {args.output!r}")
+    try:
+        folder = OutputFolder(args.output)
+    except OutputError as e:
+        raise UsageError(str(e)) from None
+    return {"formats": formats, "mutelist": mutelist, "baseline": _baseline(args.baseline),
+            "folder": folder}
 
 
 def run_audit(inv, args: argparse.Namespace, inputs: dict, snapshot_writer=None, progress=None) -> int:
@@ -224,7 +281,7 @@ def run_audit(inv, args: argparse.Namespace, inputs: dict, snapshot_writer=None,
     from auditor.report import write_outputs
 
     result = audit(inv, mutelist=inputs["mutelist"], pricing=args.pricing, baseline=inputs["baseline"])
-    out = write_outputs(result, args.output, inputs["formats"], snapshot_writer)
+    out = write_outputs(result, inputs["folder"], inputs["formats"], snapshot_writer)
     if progress:
         progress.done()
     if not args.quiet:
@@ -241,7 +298,7 @@ def print_summary(result, out) -> None:
 
     for f in top_risks(result, 5):
         print(f"  [{f.severity}] {f.rule_id} {f.message}")
-    written = sorted(p.name for p in Path(out).iterdir())
+    written = sorted(p.name for p in Path(out).iterdir() if not p.name.startswith("."))
     print(f"Output in {out}/ ({', '.join(written)})")
     if (Path(out) / "report.html").exists():
         print(f"Report: {Path(out).resolve() / 'report.html'}")
@@ -251,7 +308,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from auditor.model import load_snapshot
 
     inputs = audit_inputs(args)
-    return run_audit(load_snapshot(args.snapshot), args, inputs)
+    with inputs["folder"]:
+        return run_audit(load_snapshot(args.snapshot), args, inputs)
 
 
 def scan(args: argparse.Namespace, opts, session=None, progress=None) -> int:
@@ -262,11 +320,12 @@ def scan(args: argparse.Namespace, opts, session=None, progress=None) -> int:
 
     inputs = audit_inputs(args)
     progress = progress or Progress(enabled=not args.quiet)
-    progress.say("collecting")
-    inv = collect(opts, session=session)
-    progress.say(f"collected {len(inv.services)} services, {len(inv.roles)} roles; auditing")
-    return run_audit(inv, args, inputs, lambda folder: save_snapshot(inv, folder / "snapshot.json.gz"),
-                     progress)
+    with inputs["folder"]:  # checked and held before a long collection, not after
+        progress.say("collecting")
+        inv = collect(opts, session=session, say=progress.say)
+        progress.say(f"collected {len(inv.services)} services, {len(inv.roles)} roles; auditing")
+        return run_audit(inv, args, inputs, lambda folder: save_snapshot(inv, folder / "snapshot.json.gz"),
+                         progress)
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
@@ -295,7 +354,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
 def cmd_diff(args: argparse.Namespace) -> int:
     from auditor.diff import diff, format_diff
 
-    result = diff(args.old, args.new)
+    result = diff(args.old, args.new, force=args.force)
     print(json.dumps(result, indent=2) if args.json else format_diff(result))
     return 0
 
@@ -341,6 +400,24 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 }
 
 
+# Control characters (ESC, OSC, CSI, BEL...) in names and tags must not reach a terminal raw:
+# they can rewrite the screen or the window title. JSON output escapes them already.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+class SafeStream:
+    """A text stream that writes control characters as visible escapes (\\x1b)."""
+
+    def __init__(self, stream) -> None:
+        self.unfiltered = stream
+
+    def write(self, text: str) -> int:
+        return self.unfiltered.write(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text))
+
+    def __getattr__(self, name: str):
+        return getattr(self.unfiltered, name)
+
+
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
@@ -351,13 +428,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     from auditor.model import SnapshotError
 
     args = build_parser().parse_args(argv)
+    if not isinstance(sys.stdout, SafeStream):
+        sys.stdout, sys.stderr = SafeStream(sys.stdout), SafeStream(sys.stderr)
     # SIGTERM (a scheduler stopping us) unwinds like Ctrl-C: temporary files are removed and
     # the previous output folder stays as it was.
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _interrupt)
     try:
         return COMMANDS[args.command](args)
-    except (UsageError, SnapshotError, CollectError, DiffError) as e:
+    except (UsageError, SnapshotError, CollectError, DiffError, OutputError) as e:
         print(f"ecs-auditor: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from auditor.fsutil import InputError, read_input
 from auditor.rules.engine import Finding, lookup, with_mute
 
 
@@ -35,17 +36,23 @@ class MuteEntry:
 def load_mutelist(path: str | Path) -> list[MuteEntry]:
     p = Path(path)
     try:
-        text = p.read_text()
-    except OSError as e:
-        raise MutelistError(f"{p}: cannot read ({e.strerror})") from None
+        text = read_input(p, limit=16 << 20).decode("utf-8")
+    except InputError as e:
+        raise MutelistError(str(e)) from None
+    except UnicodeDecodeError:
+        raise MutelistError(f"{p}: not UTF-8 text") from None
     try:
         root = yaml.compose(text)
+    except RecursionError:
+        raise MutelistError(f"{p}: nested too deeply to be a mutelist") from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "somewhere"
         raise MutelistError(f"{p}: invalid YAML at {where}: {getattr(e, 'problem', e)}") from None
     if root is None or not isinstance(root, yaml.MappingNode):
         raise MutelistError(f"{p}: expected a mapping with a 'mute' list")
+    if not all(isinstance(k, yaml.ScalarNode) for k, _ in root.value):
+        raise MutelistError(f"{p}: line {root.start_mark.line + 1}: keys must be plain names")
     mute = next((v for k, v in root.value if k.value == "mute"), None)
     if mute is None or not isinstance(mute, yaml.SequenceNode):
         raise MutelistError(f"{p}: line {root.start_mark.line + 1}: expected 'mute:' with a list")
@@ -54,6 +61,8 @@ def load_mutelist(path: str | Path) -> list[MuteEntry]:
         line = item.start_mark.line + 1
         if not isinstance(item, yaml.MappingNode):
             raise MutelistError(f"{p}: line {line}: each entry must be a mapping")
+        if not all(isinstance(k, yaml.ScalarNode) for k, _ in item.value):
+            raise MutelistError(f"{p}: line {line}: keys must be plain names")
         fields = {k.value: v for k, v in item.value}
         unknown = set(fields) - {"rule", "resource", "reason", "expires"}
         if unknown:

@@ -9,7 +9,9 @@ import time
 class Progress:
     def __init__(self, enabled: bool, stream=None) -> None:
         self.enabled = enabled
-        self.stream = stream or sys.stderr
+        # Progress draws on the terminal itself (\r, erase line): it writes past the CLI's
+        # control-character filter, and says only counts, account ids and region names.
+        self.stream = stream or getattr(sys.stderr, "unfiltered", sys.stderr)
         self.tty = self.stream.isatty()
         self.start = time.monotonic()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -91,7 +92,7 @@ def make_session(opts: CollectOptions) -> boto3.session.Session:
 
 
 def collect(opts: CollectOptions | None = None, session: boto3.session.Session | None = None,
-            ledger: CallLedger | None = None) -> Inventory:
+            ledger: CallLedger | None = None, say: Callable[[str], None] | None = None) -> Inventory:
     opts = opts or CollectOptions()
     session = session or make_session(opts)
     ledger = ledger or CallLedger(throttle=opts.throttle)
@@ -107,6 +108,8 @@ def collect(opts: CollectOptions | None = None, session: boto3.session.Session |
     if not isinstance(account_id, str) or not account_id.isdigit() or len(account_id) != 12:
         raise CollectError(f"cannot identify the account: {str(account_id)[:40]!r} is not an account id")
     regions = _regions(opts, clients, ledger, default_region)
+    if say:
+        say(f"account {account_id}, {len(regions)} region(s): {', '.join(regions)}")
     return Collection(clients, ledger, opts, account_id, regions).run()
 
 

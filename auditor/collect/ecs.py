@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from auditor.collect.base import CallLedger, Clients, chunks
 from auditor.collect.bounds import checked, paginate
-from auditor.collect.secrets import classify_env, keyed_hash, redacted_preview
+from auditor.collect.secrets import classify_env, keyed_hash, redacted_preview, secret_shape
 from auditor.model import (
     Cluster,
     ContainerDefinition,
     ContainerInstance,
     EfsVolume,
     EnvVar,
+    FieldSecret,
     PortMapping,
     SecretRef,
     Service,
@@ -190,7 +191,45 @@ def transform_environment(env: list[dict]) -> tuple[EnvVar, ...]:
     return tuple(out)
 
 
+def _redact_options(options: dict | None, field: str, found: list[FieldSecret]) -> dict | None:
+    """The options with each secret-looking value replaced by its redacted preview."""
+    if not isinstance(options, dict):
+        return options
+    out = {}
+    for key, value in options.items():
+        verdict, reason = classify_env(str(key), str(value))
+        if verdict == "secret":
+            found.append(FieldSecret(f"{field}.{key}", reason, redacted_preview(str(value)),
+                                     keyed_hash(str(value))))
+            value = f"[redacted {redacted_preview(str(value))}]"
+        out[key] = value
+    return out
+
+
+def _scan_command(words, field: str, found: list[FieldSecret]) -> None:
+    """Commands are not kept; a secret in one is recorded (never the words themselves)."""
+    if isinstance(words, list) and words:
+        text = " ".join(str(w) for w in words)
+        reason = secret_shape(text)
+        if reason:
+            found.append(FieldSecret(field, reason, f"…[{len(text)} chars]", keyed_hash(text)))
+
+
+def _container_secrets(c: dict) -> tuple[dict | None, tuple[FieldSecret, ...]]:
+    """Secrets in a container's free-text fields, and its log configuration with them redacted."""
+    found: list[FieldSecret] = []
+    log = c.get("logConfiguration")
+    if isinstance(log, dict) and log.get("options"):
+        log = {**log, "options": _redact_options(log["options"], "logConfiguration.options", found)}
+    _redact_options(c.get("dockerLabels"), "dockerLabels", found)
+    for field in ("command", "entryPoint"):
+        _scan_command(c.get(field), field, found)
+    _scan_command((c.get("healthCheck") or {}).get("command"), "healthCheck.command", found)
+    return log, tuple(found)
+
+
 def transform_container(c: dict) -> ContainerDefinition:
+    log_configuration, secret_fields = _container_secrets(c)
     return ContainerDefinition(
         name=c["name"],
         image=c.get("image", ""),
@@ -206,7 +245,7 @@ def transform_container(c: dict) -> ContainerDefinition:
                             for p in c.get("portMappings", [])),
         environment=transform_environment(c.get("environment", [])),
         secrets=tuple(SecretRef(s["name"], s["valueFrom"]) for s in c.get("secrets", [])),
-        log_configuration=c.get("logConfiguration"),
+        log_configuration=log_configuration,
         linux_parameters=c.get("linuxParameters"),
         links=tuple(c.get("links", [])),
         mount_points=tuple(c.get("mountPoints", [])),
@@ -217,16 +256,23 @@ def transform_container(c: dict) -> ContainerDefinition:
         disable_networking=bool(c.get("disableNetworking", False)),
         resource_requirements=tuple(c.get("resourceRequirements", [])),
         repository_credentials=(c.get("repositoryCredentials") or {}).get("credentialsParameter"),
+        secret_fields=secret_fields,
     )
 
 
 def transform_volume(v: dict) -> Volume:
     efs = v.get("efsVolumeConfiguration")
     auth = (efs or {}).get("authorizationConfig") or {}
+    docker = v.get("dockerVolumeConfiguration")
+    found: list[FieldSecret] = []
+    if isinstance(docker, dict) and docker.get("driverOpts"):
+        docker = {**docker, "driverOpts": _redact_options(
+            docker["driverOpts"], "dockerVolumeConfiguration.driverOpts", found)}
     return Volume(
         name=v.get("name", ""),
         host_source_path=(v.get("host") or {}).get("sourcePath"),
-        docker_volume_configuration=v.get("dockerVolumeConfiguration"),
+        docker_volume_configuration=docker,
+        secret_fields=tuple(found),
         efs=EfsVolume(
             file_system_id=efs["fileSystemId"],
             root_directory=efs.get("rootDirectory"),

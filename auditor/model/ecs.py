@@ -84,6 +84,17 @@ class EnvVar:
 
 
 @dataclass(frozen=True)
+class FieldSecret:
+    """A secret found in a free-text field of a task definition (log or driver options, a
+    command, a label). The value was redacted where it stood; only this trace of it is kept."""
+
+    field: str  # e.g. logConfiguration.options.splunk-token, command, dockerLabels.x
+    reason: str
+    preview: str = ""
+    value_hash: str = ""
+
+
+@dataclass(frozen=True)
 class SecretRef:
     name: str
     value_from: str
@@ -122,6 +133,7 @@ class ContainerDefinition:
     disable_networking: bool = False
     resource_requirements: tuple[dict[str, Any], ...] = ()
     repository_credentials: str | None = None
+    secret_fields: tuple[FieldSecret, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -138,6 +150,7 @@ class Volume:
     name: str
     host_source_path: str | None = None
     docker_volume_configuration: dict[str, Any] | None = None
+    secret_fields: tuple[FieldSecret, ...] = ()
     efs: EfsVolume | None = None
 
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import gzip
 import json
-import zlib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from auditor.fsutil import atomic_write_bytes
+from auditor.fsutil import InputError, atomic_write_bytes, gunzip_bounded, load_json, read_input
 from auditor.model.aws import (
     AccessPoint,
     Ec2Instance,
@@ -149,22 +148,22 @@ def save_snapshot(inv: Inventory, path: str | Path) -> Path:
 
 
 def load_snapshot(path: str | Path) -> Inventory:
-    """Read a snapshot; any problem is a SnapshotError with a one-line reason."""
+    """Read a snapshot (or the one in an output folder); any problem is a SnapshotError with a
+    one-line reason."""
     p = Path(path)
+    if p.is_dir() and (p / "snapshot.json.gz").exists():
+        p = p / "snapshot.json.gz"
     try:
-        blob = p.read_bytes()
-    except FileNotFoundError:
-        raise SnapshotError(f"{p}: no such file") from None
-    except OSError as e:
-        raise SnapshotError(f"{p}: cannot read ({e.strerror})") from None
+        blob = read_input(p)
+        text = gunzip_bounded(blob, str(p)) if blob[:2] == b"\x1f\x8b" else blob
+        data = load_json(text, str(p))
+    except InputError as e:
+        msg = str(e).replace(": not JSON", ": not a snapshot (not JSON)")
+        raise SnapshotError(msg) from None
     try:
-        text = gzip.decompress(blob) if blob[:2] == b"\x1f\x8b" else blob
-        data = json.loads(text)
-    except (OSError, EOFError, zlib.error):
-        raise SnapshotError(f"{p}: truncated or corrupt gzip file") from None
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise SnapshotError(f"{p}: not a snapshot (not JSON)") from None
-    return inventory_from_dict(data, str(p))
+        return inventory_from_dict(data, str(p))
+    except RecursionError:
+        raise SnapshotError(f"{p}: nested too deeply to be a snapshot") from None
 
 
 def inventory_from_dict(data: object, where: str = "snapshot") -> Inventory:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
+
+from auditor.fsutil import OutputFolder
 
 if TYPE_CHECKING:
     from auditor.audit import AuditResult
@@ -45,31 +44,22 @@ def parse_formats(text: str) -> list[Format]:
     return [Format(f) for f in dict.fromkeys(names)]
 
 
-def write_outputs(result: AuditResult, out_dir: str | Path, formats: list[Format] | tuple[Format, ...],
+def write_outputs(result: AuditResult, out_dir: str | Path | OutputFolder,
+                  formats: list[Format] | tuple[Format, ...],
                   extra: Callable[[Path], None] | None = None) -> Path:
     """Write every file into a fresh folder, then swap it in for `out_dir`.
 
-    A run that fails or is interrupted leaves the previous folder as it was.
+    A run that fails or is interrupted, even by SIGKILL, leaves the previous folder as it was.
     """
-    out = Path(out_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    writers = _writers()
+
+    def fill(tmp: Path) -> None:
         if extra:
             extra(tmp)
-        writers = _writers()
         for fmt in formats:
             writers[Format(fmt)](result, tmp)
-        os.chmod(tmp, 0o755)
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
-            old.rmdir()
-            os.replace(out, old)
-            os.replace(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
+
+    if isinstance(out_dir, OutputFolder):
+        return out_dir.replace(fill)
+    with OutputFolder(out_dir) as folder:
+        return folder.replace(fill)

@@ -8,8 +8,19 @@ import pandas as pd
 
 from auditor.fsutil import atomic_write_text
 
+# A cell a spreadsheet would run as a formula (OWASP "CSV injection"): resource names and tags
+# are the account owner's, not ours, to trust.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defuse(value):
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
 
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    text_columns = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    if text_columns:
+        frame = frame.assign(**{c: frame[c].map(defuse) for c in text_columns})
     return atomic_write_text(path, frame.to_csv(index=False))
 
 

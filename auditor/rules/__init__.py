@@ -8,7 +8,7 @@
 | launch_type | L101–L108 |
 | load_balancer | B101–B108 |
 | efs | F101–F110 |
-| container | C101–C109 |
+| container | C101–C110 |
 | network | N101–N102 |
 | cost | K101–K106 |
 """

@@ -1,4 +1,4 @@
-"""Rules C101–C109: container hardening."""
+"""Rules C101–C110: container hardening, and secrets in task definitions."""
 
 from __future__ import annotations
 
@@ -228,3 +228,33 @@ def host_network(ctx: AuditContext) -> Iterator[Hit]:
             yield Hit(resource_arn=td.arn, resource_type="ecs-task-definition", region=td.region,
                       message=f"{td.family}:{td.revision} uses host network mode.",
                       related_arns=ctx.related(w))
+
+
+@rule("C110", "secrets-in-task-definition-fields", "critical",
+      "Secret in a task definition field other than the environment", reads=WORKLOADS)
+def secrets_in_fields(ctx: AuditContext) -> Iterator[Hit]:
+    """What it does: Finds secret shapes (detected as for C102: detect-secrets' plugins plus the
+    URL, flag and option shapes they miss) in log configuration options (FireLens included),
+    volume driver options, command, entryPoint, healthCheck.command and dockerLabels.
+
+    Why is this bad: Task definitions are readable by anyone allowed ecs:DescribeTaskDefinition,
+    and copied into CI logs, infrastructure code and support tickets; a Splunk token in log
+    options or a password in a command line is as exposed as one in an environment variable.
+    The collector redacts the value: only the field, the reason and a preview are kept.
+
+    Example: "logConfiguration": {"logDriver": "splunk", "options": {"splunk-token": "..."}}.
+
+    Remediation: Use logConfiguration.secretOptions (or a FireLens config file from S3), and
+    secrets with valueFrom for anything a command needs; rotate the exposed secret.
+
+    References:
+    - https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data.html
+    - https://docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-logconfig.html
+    """
+    for td, w in ctx.task_definitions():
+        places = [(f"container {c.name}", c.name, s) for c in td.containers for s in c.secret_fields]
+        places += [(f"volume {v.name}", v.name, s) for v in td.volumes for s in v.secret_fields]
+        for where, part, s in places:
+            yield td_hit(ctx, td, w, f"{s.field} of {where} in {td.family}:{td.revision} holds a "
+                         f"secret ({s.reason}).", {"in": where, "field": s.field, "reason": s.reason,
+                                                    "preview": s.preview}, key=f"{part}/{s.field}")
