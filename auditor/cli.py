@@ -64,6 +64,12 @@ def _audit_opts(p: argparse.ArgumentParser, default_output: str = "reports/lates
                    "(a missing baseline means every finding is new)")
     p.add_argument("--pricing", metavar="FILE",
                    help="a price table JSON to use instead of the shipped one")
+    p.add_argument("--permissions", choices=["grants", "expanded"], default="grants",
+                   help="permissions.csv as the policies' patterns (grants), or one row per "
+                   "concrete action (expanded, streamed; can be very large) (default: %(default)s)")
+    p.add_argument("--max-output-mb", type=int, default=200, metavar="MB",
+                   help="cap an output that would grow past this; the run says which "
+                   "(default: %(default)s)")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 
@@ -266,6 +272,8 @@ def audit_inputs(args: argparse.Namespace) -> dict:
             load_prices(args.pricing)
     except (ValueError, MutelistError, PricingError) as e:
         raise UsageError(str(e)) from None
+    if args.max_output_mb < 1:
+        raise UsageError("--max-output-mb must be at least 1")
     if args.output.endswith((".json.gz", ".json", ".html")):
         raise UsageError(f"--output names a folder (the run writes several files), not {args.output!r}")
     try:
@@ -278,14 +286,17 @@ def audit_inputs(args: argparse.Namespace) -> dict:
 
 def run_audit(inv, args: argparse.Namespace, inputs: dict, snapshot_writer=None, progress=None) -> int:
     from auditor.audit import audit
-    from auditor.report import write_outputs
+    from auditor.report import WriteOptions, write_outputs
 
     result = audit(inv, mutelist=inputs["mutelist"], pricing=args.pricing, baseline=inputs["baseline"])
-    out = write_outputs(result, inputs["folder"], inputs["formats"], snapshot_writer)
+    options = WriteOptions(permissions=args.permissions, max_output_bytes=args.max_output_mb << 20)
+    out = write_outputs(result, inputs["folder"], inputs["formats"], snapshot_writer, options)
     if progress:
         progress.done()
     if not args.quiet:
         print_summary(result, out)
+    for note in options.notes:  # a capped output is said even with --quiet
+        print(f"ecs-auditor: note: {note}", file=sys.stderr)
     return 1 if result.fails(args.fail_on) else 0
 
 

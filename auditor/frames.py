@@ -11,7 +11,9 @@ from auditor.advice.results import CostRow
 FINDING_COLUMNS = ["fingerprint", "rule_id", "rule_name", "category", "severity", "title",
                    "message", "resource_type", "resource_arn", "region", "account_id",
                    "related_arns", "evidence", "remediation", "references", "muted"]
-PERMISSION_COLUMNS = ["workload", "via", "role_arn", "action", "resource", "decision"]
+PERMISSION_COLUMNS = ["workload", "via", "role_arn", "action", "resource", "decision", "source_policy",
+                      "statement", "actions_covered", "actions_left", "admin_equivalent"]
+EXPANDED_PERMISSION_COLUMNS = PERMISSION_COLUMNS[:6]
 COST_COLUMNS = ["service_arn", "service", "cluster", "launch_type", "size", "desired_count",
                 "monthly_cost_usd", "recommendation", "monthly_saving_usd", "fits_fargate",
                 "fits_ec2", "assumptions"]
@@ -28,19 +30,32 @@ def findings_frame(findings) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=FINDING_COLUMNS)
 
 
-def permissions_frame(result) -> pd.DataFrame:
-    """One row per (workload or role, via, role, action, resource, decision)."""
-    model = result.model
-    rows = []
+def workload_identities(model):
+    """(workload, via, role) for every identity of every workload: task role, reachable instance
+    roles, and the execution role (ECS's own, carried by the task definition like the others)."""
     for w in model.workloads.values():
         for ident in model.identities(w):
-            for p in model.permissions(ident.role_arn):
-                rows.append((w.arn, ident.via, ident.role_arn, p.action, p.resource, p.decision))
-    for role_arn, kinds in sorted(model.role_usage.items()):
-        if "execution" in kinds:
-            for p in model.permissions(role_arn):
-                rows.append((role_arn, "execution-role", role_arn, p.action, p.resource, p.decision))
+            yield w.arn, ident.via, ident.role_arn
+        if w.task_definition.execution_role_arn:
+            yield w.arn, "execution-role", w.task_definition.execution_role_arn
+
+
+def permissions_frame(result) -> pd.DataFrame:
+    """One row per (workload, via, role, action pattern, resource pattern) as the policies say
+    them, with the decision, where it is written and how many concrete actions it covers."""
+    model = result.model
+    rows = [(w, via, role, *(getattr(g, c) for c in PERMISSION_COLUMNS[3:]))
+            for w, via, role in workload_identities(model) for g in model.grant_rows(role)]
     return pd.DataFrame(rows, columns=PERMISSION_COLUMNS)
+
+
+def expanded_permission_rows(result):
+    """permissions.csv of `--permissions expanded`: one row per concrete action, generated one at
+    a time (an admin role alone is ~23,000 rows per workload; never hold them as one table)."""
+    model = result.model
+    for w, via, role in workload_identities(model):
+        for p in model.permissions(role):
+            yield (w, via, role, p.action, p.resource, p.decision)
 
 
 def costs_frame(costs: list[CostRow]) -> pd.DataFrame:

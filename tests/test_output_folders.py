@@ -128,7 +128,7 @@ def test_the_readme_cron_recipe_works_from_an_empty_folder(demo_server, tmp_path
     command = text[start:text.index("\n", text.index("reports/last", start + len(line)))]
     command = command.split("  ", 1)[1].replace("\\\n", " ").replace("\\%", "%")  # as cron passes it
     command = command.replace("/opt/ecs-auditor", str(tmp_path))
-    (tmp_path / ".venv").symlink_to(ROOT / ".venv")
+    (tmp_path / ".venv").symlink_to(Path(sys.executable).parent.parent)  # the venv running us
     bin_dir = tmp_path / "fake-bin"
     bin_dir.mkdir()
     (bin_dir / "date").write_text('#!/bin/sh\necho "$FAKE_DATE"\n')

@@ -16,6 +16,7 @@ from auditor.graph.answers import (
     WhoCanEntry,
 )
 from auditor.graph.escalation import EscalationPath, Finder, Reach, Targets, find_reach
+from auditor.graph.permissions import PermissionGrant, grant_rows
 from auditor.graph.workloads import Workload, select_workloads
 from auditor.iam import DENIED, Classification, build_principals, classify
 from auditor.iam.catalogue import action_matches, catalogue
@@ -30,7 +31,8 @@ class AccessModel:
         self.principals: dict[str, Principal] = build_principals(inv)
         self.workloads: dict[str, Workload] = select_workloads(inv)
         self._classes: dict[str, Classification] = {}
-        self._rows: dict[str, list[dict]] = {}
+        self._rows: dict[str, list[Permission]] = {}
+        self._grant_rows: dict[str, list[PermissionGrant]] = {}
 
     # --- per role --------------------------------------------------------------------------
     def classification(self, arn: str) -> Classification:
@@ -108,6 +110,14 @@ class AccessModel:
         return list(out.values())
 
     # --- questions ---------------------------------------------------------------------------
+    def grant_rows(self, role_arn: str) -> list[PermissionGrant]:
+        """The role's statements as written, each pattern with what is left of it (cached: many
+        workloads share a role)."""
+        if role_arn not in self._grant_rows:
+            p = self.principals.get(role_arn)
+            self._grant_rows[role_arn] = grant_rows(p) if p else []
+        return self._grant_rows[role_arn]
+
     def permissions(self, role_arn: str, action_filter: str | None = None) -> list[Permission]:
         """(action, resource, decision) rows for a role, actions expanded and lower-case."""
         rows = self._permission_rows(role_arn)

@@ -69,3 +69,37 @@ CREDENTIAL_ACTIONS = (
     "ec2-instance-connect:SendSSHPublicKey",
 )
 CREDENTIAL_ACTIONS_ON_ALL = ("sts:AssumeRole",)
+
+
+# --- ordering evidence by danger ----------------------------------------------------------------
+# Evidence shows a few actions of many: the ones a reviewer must see first. Tiers: the keys to
+# escalation (iam:PassRole, single-action IAM escalation), other escalation-method actions and
+# permissions management, credentials, data reads, other writes, everything else.
+
+_PASS_AND_SINGLE = frozenset({"iam:passrole"} | {m[0].lower() for m in ESCALATION_METHODS.values()
+                                                 if len(m) == 1})
+_ESCALATION_PARTS = frozenset(a.lower() for m in ESCALATION_METHODS.values() for a in m)
+_CREDENTIALS = frozenset(a.lower() for a in (*CREDENTIAL_ACTIONS, *CREDENTIAL_ACTIONS_ON_ALL))
+_DATA_READS = frozenset(a.lower() for a in DATA_READ_ACTIONS)
+
+
+def danger_tier(action: str) -> int:
+    """0 (most dangerous) to 5 for a lower-case concrete action, by the catalogue's access levels."""
+    from auditor.iam.catalogue import catalogue
+
+    if action in _PASS_AND_SINGLE:
+        return 0
+    info = catalogue().actions.get(action)
+    levels = info.levels if info else ()
+    if action in _ESCALATION_PARTS or "Permissions management" in levels:
+        return 1
+    if action in _CREDENTIALS:
+        return 2
+    if action in _DATA_READS:
+        return 3
+    return 4 if "Write" in levels else 5
+
+
+def by_danger(actions) -> list[str]:
+    """Lower-case actions, most dangerous first, then by name."""
+    return sorted(actions, key=lambda a: (danger_tier(a), a))

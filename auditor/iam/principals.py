@@ -72,10 +72,10 @@ class Principal:
 
     @cached_property
     def highlight_order(self) -> list[str]:
-        """Some of its actions, telling ones (IAM, STS, secrets, keys) first, for evidence."""
-        telling = sorted(a for a in self.grant_keys
-                         if a.startswith(("iam:", "secretsmanager:", "sts:", "kms:")))
-        return telling[:64] + sorted(self.grant_keys.difference(telling))[:64]
+        """Some of its actions, most dangerous first (iam:PassRole before iam:AcceptDelegation...)."""
+        from auditor.iam.knowledge import by_danger
+
+        return by_danger(self.grant_keys)[:128]
 
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -20,8 +21,18 @@ class Format(StrEnum):
     JSON = "json"
 
 
+@dataclass
+class WriteOptions:
+    permissions: str = "grants"  # or "expanded": one row per concrete action
+    max_output_bytes: int = 200 << 20  # an output that would grow past this is capped
+    notes: list[str] = field(default_factory=list)  # what a writer capped, for the summary
+
+
+PERMISSION_VIEWS = ("grants", "expanded")
+
+
 class Writer(Protocol):
-    def __call__(self, result: AuditResult, folder: Path) -> list[Path]: ...
+    def __call__(self, result: AuditResult, folder: Path, options: WriteOptions) -> list[Path]: ...
 
 
 def _writers() -> dict[Format, Writer]:
@@ -46,18 +57,20 @@ def parse_formats(text: str) -> list[Format]:
 
 def write_outputs(result: AuditResult, out_dir: str | Path | OutputFolder,
                   formats: list[Format] | tuple[Format, ...],
-                  extra: Callable[[Path], None] | None = None) -> Path:
+                  extra: Callable[[Path], None] | None = None,
+                  options: WriteOptions | None = None) -> Path:
     """Write every file into a fresh folder, then swap it in for `out_dir`.
 
     A run that fails or is interrupted, even by SIGKILL, leaves the previous folder as it was.
     """
     writers = _writers()
+    options = options or WriteOptions()
 
     def fill(tmp: Path) -> None:
         if extra:
             extra(tmp)
         for fmt in formats:
-            writers[Format(fmt)](result, tmp)
+            writers[Format(fmt)](result, tmp, options)
 
     if isinstance(out_dir, OutputFolder):
         return out_dir.replace(fill)

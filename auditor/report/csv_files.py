@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pandas as pd
@@ -24,7 +25,30 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     return atomic_write_text(path, frame.to_csv(index=False))
 
 
-def write_csv_files(result, folder: Path) -> list[Path]:
-    return [write_csv(result.findings_frame(), folder / "findings.csv"),
-            write_csv(result.permissions_frame(), folder / "permissions.csv"),
+def write_csv_files(result, folder: Path, options) -> list[Path]:
+    perms = folder / "permissions.csv"
+    if options.permissions == "expanded":
+        _stream_expanded(result, perms, options)
+    else:
+        write_csv(result.permissions_frame(), perms)
+    return [write_csv(result.findings_frame(), folder / "findings.csv"), perms,
             write_csv(result.costs_frame(), folder / "costs.csv")]
+
+
+def _stream_expanded(result, path: Path, options) -> None:
+    """Row by row into the run's own (temporary) folder, stopping at the size cap."""
+    from auditor.frames import EXPANDED_PERMISSION_COLUMNS, expanded_permission_rows
+
+    rows = 0
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(EXPANDED_PERMISSION_COLUMNS)
+        for row in expanded_permission_rows(result):
+            out.writerow([defuse(v) for v in row])
+            rows += 1
+            if rows % 1000 == 0 and fh.tell() > options.max_output_bytes:
+                options.notes.append(
+                    f"permissions.csv (expanded) capped at {options.max_output_bytes >> 20} MB after "
+                    f"{rows} rows; the default view (--permissions grants) is complete, or raise "
+                    "--max-output-mb")
+                return

@@ -30,7 +30,7 @@ def findings_document(result: AuditResult) -> dict:
     }
 
 
-def write_findings_json(result: AuditResult, folder: Path) -> list[Path]:
+def write_findings_json(result: AuditResult, folder: Path, options=None) -> list[Path]:
     # Compact: json's C encoder runs only without indentation (ten times faster on big accounts).
     return [atomic_write_text(folder / "findings.json",
                               json.dumps(findings_document(result), default=str))]

@@ -164,5 +164,5 @@ def render_report(result) -> str:
         new_count=sum(bool(f.new) for f in result.findings))
 
 
-def write_html(result, folder: Path) -> list[Path]:
+def write_html(result, folder: Path, options=None) -> list[Path]:
     return [atomic_write_text(folder / "report.html", render_report(result))]

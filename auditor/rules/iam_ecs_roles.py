@@ -15,6 +15,7 @@ from auditor.facts.role_needs import (
 )
 from auditor.iam import DENIED, decide
 from auditor.iam.catalogue import catalogue
+from auditor.iam.knowledge import by_danger
 from auditor.iam.policy import PolicyError, parse_policy
 from auditor.rules.context import AuditContext
 from auditor.rules.engine import Hit, rule
@@ -124,7 +125,7 @@ def execution_role_excess(ctx: AuditContext) -> Iterator[Hit]:
         wanted = base | {n.action for n in needs}
         if any(n.action in ("secretsmanager:getsecretvalue", "ssm:getparameters") for n in needs):
             wanted |= {"kms:decrypt", "ssm:getparameter"}
-        excess = sorted(a for a in p.grants if a not in wanted)
+        excess = by_danger(a for a in p.grants if a not in wanted)
         broad = sorted(a for a in secret_reads if a in p.grants and p.grants[a].everywhere)
         if not excess and not broad:
             continue
@@ -326,7 +327,7 @@ def instance_role_excess(ctx: AuditContext) -> Iterator[Hit]:
         p = ctx.model.principals.get(role_arn)
         if kind != "instance" or p is None:
             continue
-        excess = sorted(cat.actions[a].name for a in p.grants if a not in needed)
+        excess = [cat.actions[a].name for a in by_danger(a for a in p.grants if a not in needed)]
         if excess:
             yield Hit(resource_arn=role_arn, resource_type="iam-role", key=kind,
                       message=f"The instance role {ctx.role_name(role_arn)} is allowed "

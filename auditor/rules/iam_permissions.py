@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from auditor.facts.role_needs import EXECUTION_SECRET_ACTIONS, needed_actions
 from auditor.iam.catalogue import catalogue
+from auditor.iam.knowledge import by_danger
 from auditor.rules.context import AuditContext
 from auditor.rules.engine import Hit, lower_severity, rule
 from auditor.rules.reads import EXPOSURE, ROLES_IN_USE
@@ -38,8 +39,9 @@ def _actions_on_all(found: dict[str, bool], skip: frozenset[str] = frozenset()):
     keep = {a: c for a, c in found.items() if a not in skip}
     if not keep:
         return None
-    names = sorted(catalogue().actions[a].name for a in keep)
-    return {"actions": names[:50], "count": len(names)}, all(keep.values())
+    names = [catalogue().actions[a].name for a in by_danger(keep)]  # what matters first
+    return {"actions": names[:50], "count": len(names), "order": "most dangerous first"}, \
+        all(keep.values())
 
 
 @rule("I101", "role-admin-access", "critical", "Role used by ECS has administrator access",

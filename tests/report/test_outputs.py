@@ -35,8 +35,14 @@ def test_findings_json_and_csv_follow_the_contract(tmp_path):
     assert json.loads(row.evidence)["role_kind"] == "task"
     assert ";" in row.related_arns or row.related_arns.startswith("arn:")
     perms = pd.read_csv(out / "permissions.csv")
-    assert list(perms.columns) == ["workload", "via", "role_arn", "action", "resource", "decision"]
-    assert (perms.action == "iam:createuser").any()
+    # The contract's columns first, then what the grants view adds.
+    assert list(perms.columns) == ["workload", "via", "role_arn", "action", "resource", "decision",
+                                   "source_policy", "statement", "actions_covered", "actions_left",
+                                   "admin_equivalent"]
+    [admin] = perms.itertuples()  # one statement, written as Action "*": one row, not 23,000
+    assert (admin.action, admin.resource, admin.decision) == ("*", "*", "allowed")
+    assert admin.actions_covered > 20_000 and admin.admin_equivalent
+    assert admin.source_policy == "role app inline policy p" and admin.statement == "#1"
     costs = pd.read_csv(out / "costs.csv")
     assert costs.loc[0, "monthly_cost_usd"] == round((0.25 * 0.04048 + 0.5 * 0.004445) * 730 * 2, 2)
 
@@ -66,7 +72,7 @@ def test_a_failing_write_leaves_the_previous_folder_intact(tmp_path, monkeypatch
     out = write_outputs(audit(small()), tmp_path / "o", ["json", "html"])
     before = {p.name: p.read_bytes() for p in out.iterdir()}
 
-    def boom(result, folder):
+    def boom(result, folder, options):
         raise RuntimeError("disk full")
     monkeypatch.setattr("auditor.report.html.write_html", boom)
     with pytest.raises(RuntimeError):
@@ -74,3 +80,28 @@ def test_a_failing_write_leaves_the_previous_folder_intact(tmp_path, monkeypatch
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     # No temporary folder left behind; only the hidden lock file that serialises runs.
     assert sorted(p.name for p in tmp_path.iterdir()) == [".o.lock", "o"]
+
+
+def test_expanded_permissions_stream_every_action_and_are_capped(demo_snapshot, tmp_path):
+    path, _, _ = demo_snapshot
+    proc = run_cli("audit", str(path), "--output", str(tmp_path / "x"), "--format", "csv",
+                   "--permissions", "expanded")
+    assert proc.returncode == 0, proc.stderr
+    expanded = pd.read_csv(tmp_path / "x" / "permissions.csv")
+    assert list(expanded.columns) == ["workload", "via", "role_arn", "action", "resource", "decision"]
+    assert (expanded.action == "iam:createuser").any() and len(expanded) > 20_000
+    proc = run_cli("audit", str(path), "--output", str(tmp_path / "c"), "--format", "csv",
+                   "--permissions", "expanded", "--max-output-mb", "1")
+    assert proc.returncode == 0 and "permissions.csv (expanded) capped at 1 MB" in proc.stderr
+    assert 1 << 20 <= (tmp_path / "c" / "permissions.csv").stat().st_size < 2 << 20
+
+
+def test_the_default_permissions_csv_of_the_demo_is_small(demo_snapshot, tmp_path):
+    path, _, _ = demo_snapshot
+    assert run_cli("audit", str(path), "--output", str(tmp_path / "o"), "--format", "csv").returncode == 0
+    size = (tmp_path / "o" / "permissions.csv").stat().st_size
+    assert size <= 300_000, size
+    grants = pd.read_csv(tmp_path / "o" / "permissions.csv")
+    # Execution-role rows carry the task definition as their workload, like the others.
+    exe = grants[grants.via == "execution-role"]
+    assert len(exe) and exe.workload.str.contains(":task-definition/").all()

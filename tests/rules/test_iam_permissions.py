@@ -79,6 +79,17 @@ def test_i106_scoped_writes_and_unscopable_near_miss():
     assert fires(on_task_role(allow("xray:PutTraceSegments")), "I106") == []
 
 
+def test_i106_evidence_lists_iam_passrole_first_among_hundreds_of_writes():
+    # ec2:* and s3:* are hundreds of write actions that can be scoped; the one a reviewer must
+    # see is iam:PassRole, which alphabetical order would push past the first 50.
+    [f] = fires(on_task_role(allow(["ec2:*", "s3:*", "iam:PassRole"])), "I106")
+    shown = f.evidence["actions"]
+    assert f.evidence["count"] > 300 and len(shown) == 50
+    # PassRole, then what completes an escalation with it, then ordinary writes by name.
+    assert shown[:2] == ["iam:PassRole", "ec2:RunInstances"]
+    assert shown[2:] == sorted(shown[2:])
+
+
 def test_i107_credentials_and_ecr_token_on_execution_role_near_miss():
     [f] = fires(on_task_role(allow("iam:CreateAccessKey")), "I107")
     assert f.evidence["actions"] == ["iam:CreateAccessKey"]
