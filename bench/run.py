@@ -91,13 +91,17 @@ def collect_size(name: str, work: Path) -> dict:
 
 def offline(work: Path) -> dict:
     from auditor.model import Inventory, save_snapshot
-    from bench.synthetic import SIZES, offline_findings_inventory, offline_iam
+    from bench.synthetic import SIZES, offline_findings_inventory, offline_iam, wired_inventory
 
     roles, policies = offline_iam(SIZES["IAM"])
     iam_snap = save_snapshot(Inventory(account_id="123456789012", roles=tuple(roles),
                                        managed_policies=tuple(policies)), work / "iam.json.gz")
     out = {"iam_5000_roles": measured("iam", str(iam_snap)),
            "graph_5000_roles": measured("graph", str(iam_snap))}
+    for n in (1000, 5000):  # every role the task role of one task definition
+        snap = save_snapshot(wired_inventory(n), work / f"wired{n}.json.gz")
+        out[f"wired_{n}_json"] = measured("audit", str(snap), str(work / f"wired{n}-json"), "json")
+        out[f"wired_{n}_default"] = measured("audit", str(snap), str(work / f"wired{n}-default"))
     big = save_snapshot(offline_findings_inventory(), work / "findings10k.json.gz")
     report_dir = work / "report10k"
     out["report_10k"] = measured("audit", str(big), str(report_dir))
@@ -130,6 +134,11 @@ def markdown(results: dict) -> str:
               f"| audit + report with {r10['findings']} findings | {r10['audit_seconds']} | "
               f"{r10['peak_mb']} | report {r10['report_mb']} MB, Chromium load "
               f"{r10['chromium_load_seconds']} s |"]
+    for n in (1000, 5000):
+        j, d = o[f"wired_{n}_json"], o[f"wired_{n}_default"]
+        lines.append(f"| wired {n} roles, default formats vs json only | {d['audit_seconds']} vs "
+                     f"{j['audit_seconds']} | {d['peak_mb']} vs {j['peak_mb']} | outputs "
+                     f"{d['outputs_mb']} MB (permissions.csv {d['permissions_csv_mb']} MB) |")
     return "\n".join(lines) + "\n"
 
 

@@ -124,3 +124,24 @@ def offline_findings_inventory(services: int = 2000, seed: int = 11) -> Inventor
                             launch_type="FARGATE", desired_count=2, assign_public_ip="ENABLED"))
     return Inventory(account_id=ACCT, regions=(REGION,), clusters=(cluster,), services=tuple(svcs),
                      task_definitions=tuple(tds), roles=tuple(roles), managed_policies=tuple(policies))
+
+
+def wired_inventory(n_roles: int, seed: int = 13) -> Inventory:
+    """`n_roles` roles, each the task role of one task definition; services for a tenth of them
+    (the "wired" account of the outputs-that-scale benchmark)."""
+    roles, policies = offline_iam(Size("W", 1, 0, 0, n_roles, max(1, n_roles // 5), 0), seed)
+    cluster = Cluster(arn=f"arn:aws:ecs:{REGION}:{ACCT}:cluster/wired", name="wired", region=REGION)
+    tds, svcs = [], []
+    for i, r in enumerate(roles):
+        td = TaskDefinition(arn=f"arn:aws:ecs:{REGION}:{ACCT}:task-definition/w{i}:1", family=f"w{i}",
+                            revision=1, region=REGION, network_mode="awsvpc",
+                            requires_compatibilities=("FARGATE",), cpu="256", memory="512",
+                            task_role_arn=r.arn, containers=(ContainerDefinition(
+                                name="app", image=f"repo/w{i}@sha256:1"),))
+        tds.append(td)
+        if i % 10 == 0:
+            svcs.append(Service(arn=f"arn:aws:ecs:{REGION}:{ACCT}:service/wired/w{i}", name=f"w{i}",
+                                cluster_arn=cluster.arn, region=REGION, task_definition_arn=td.arn,
+                                launch_type="FARGATE", desired_count=1))
+    return Inventory(account_id=ACCT, regions=(REGION,), clusters=(cluster,), services=tuple(svcs),
+                     task_definitions=tuple(tds), roles=tuple(roles), managed_policies=tuple(policies))

@@ -36,15 +36,21 @@ def graph(snapshot: str) -> dict:
             "who_can_principals": len(who.principals)}
 
 
-def audit(snapshot: str, out: str) -> dict:
+def audit(snapshot: str, out: str, formats: str = "html,csv,json") -> dict:
+    from pathlib import Path
+
     from auditor.audit import audit as run
     from auditor.model import load_snapshot
-    from auditor.report import FORMATS, write_outputs
+    from auditor.report import parse_formats, write_outputs
 
     t = time.perf_counter()
     result = run(load_snapshot(snapshot))
-    write_outputs(result, out, list(FORMATS))
-    return {"audit_seconds": round(time.perf_counter() - t, 2), "findings": len(result.findings)}
+    write_outputs(result, out, parse_formats(formats))
+    files = [p for p in Path(out).iterdir() if p.is_file()]
+    return {"audit_seconds": round(time.perf_counter() - t, 2), "findings": len(result.findings),
+            "outputs_mb": round(sum(p.stat().st_size for p in files) / 1e6, 2),
+            "permissions_csv_mb": round(sum(p.stat().st_size for p in files
+                                            if p.name == "permissions.csv") / 1e6, 2)}
 
 
 if __name__ == "__main__":
