@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from functools import cached_property
 
 from auditor.facts.role_needs import ECS_TASKS, Need, execution_needs
@@ -33,6 +34,7 @@ class AccessModel:
         self._classes: dict[str, Classification] = {}
         self._rows: dict[str, list[Permission]] = {}
         self._grant_rows: dict[str, list[PermissionGrant]] = {}
+        self._by_service: dict[str, Counter] = {}
 
     # --- per role --------------------------------------------------------------------------
     def classification(self, arn: str) -> Classification:
@@ -110,6 +112,13 @@ class AccessModel:
         return list(out.values())
 
     # --- questions ---------------------------------------------------------------------------
+    def actions_by_service(self, role_arn: str) -> Counter:
+        """How many concrete actions the role may do, per service (cached per role)."""
+        if role_arn not in self._by_service:
+            p = self.principals.get(role_arn)
+            self._by_service[role_arn] = Counter(a.partition(":")[0] for a in p.grants) if p else Counter()
+        return self._by_service[role_arn]
+
     def grant_rows(self, role_arn: str) -> list[PermissionGrant]:
         """The role's statements as written, each pattern with what is left of it (cached: many
         workloads share a role)."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from auditor.fsutil import InputError, atomic_write_bytes, gunzip_bounded, load_json, read_input
+from auditor.fsutil import InputError, atomic_writer, gunzip_bounded, load_json, read_input
 from auditor.model.aws import (
     AccessPoint,
     Ec2Instance,
@@ -142,9 +142,14 @@ def snapshot_dict(inv: Inventory) -> dict:
 
 def save_snapshot(inv: Inventory, path: str | Path) -> Path:
     """Write the snapshot as gzipped JSON, atomically (a reader never sees half a file)."""
-    raw = json.dumps(snapshot_dict(inv), sort_keys=True, separators=(",", ":")).encode()
+    encoder = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+    path = Path(path)
+    # Streamed: encoded in chunks straight into gzip, never one string of the whole account.
     # mtime=0 so an unchanged inventory gives a byte-identical file.
-    return atomic_write_bytes(Path(path), gzip.compress(raw, mtime=0))
+    with atomic_writer(path) as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as gz:
+        for chunk in encoder.iterencode(snapshot_dict(inv)):
+            gz.write(chunk.encode())
+    return path
 
 
 def load_snapshot(path: str | Path) -> Inventory:

@@ -7,15 +7,15 @@ from pathlib import Path
 
 from auditor import __version__
 from auditor.audit import AuditResult
-from auditor.fsutil import atomic_write_text
+from auditor.fsutil import atomic_writer
 from auditor.model.serde import to_jsonable
 
 FINDINGS_SCHEMA = "ecs-auditor/findings/1"
 
 
-def findings_document(result: AuditResult) -> dict:
+def findings_document(result: AuditResult, with_findings: bool = True) -> dict:
     inv = result.inventory
-    return {
+    doc = {
         "schema": FINDINGS_SCHEMA,
         "tool_version": __version__,
         "generated_at": result.generated_at,
@@ -26,11 +26,20 @@ def findings_document(result: AuditResult) -> dict:
         "summary": result.summary(),
         "costs": {"services": to_jsonable(result.costs), "pricing": result.pricing,
                   "fit": to_jsonable(result.fits)},
-        "findings": [f.to_dict() for f in result.findings],
     }
+    if with_findings:
+        doc["findings"] = [f.to_dict() for f in result.findings]
+    return doc
 
 
 def write_findings_json(result: AuditResult, folder: Path, options=None) -> list[Path]:
-    # Compact: json's C encoder runs only without indentation (ten times faster on big accounts).
-    return [atomic_write_text(folder / "findings.json",
-                              json.dumps(findings_document(result), default=str))]
+    """The document with its findings written one at a time (compact: json's C encoder runs only
+    without indentation)."""
+    path = folder / "findings.json"
+    head = json.dumps(findings_document(result, with_findings=False), default=str)
+    with atomic_writer(path) as fh:
+        fh.write(head[:-1].encode() + b', "findings": [')
+        for i, f in enumerate(result.findings):
+            fh.write((b", " if i else b"") + json.dumps(f.to_dict(), default=str).encode())
+        fh.write(b"]}")
+    return [path]

@@ -5,7 +5,6 @@ insert as text."""
 from __future__ import annotations
 
 import json
-from collections import Counter
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -55,7 +54,7 @@ def role_summary(model, role_arn: str | None) -> dict | None:
         badges.append("changes permissions on *")
     if c.data_read_on_all:
         badges.append("reads data on *")
-    services = Counter(a.split(":")[0] for a in p.grants)
+    services = model.actions_by_service(role_arn)  # counted once per role, not per workload
     return {"name": p.name, "arn": role_arn, "missing": False, "badges": badges,
             "actions": len(p.grants),
             "services": ", ".join(f"{s} ({n})" for s, n in services.most_common(6))}

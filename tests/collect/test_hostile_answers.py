@@ -123,6 +123,8 @@ def test_scan_through_a_block_page_reports_the_gap_not_a_clean_account(demo_serv
         proc = run_cli("scan", "--endpoint-url", proxy.url, "--regions", "us-east-1", "--no-metrics",
                        "--output", str(tmp_path / "o"), env=aws_env(proxy.url))
     assert proc.returncode == 0, proc.stderr
+    # Without a terminal, progress is plain lines, and says whom and where it reads first.
+    assert "account 123456789012, 1 region(s): us-east-1" in proc.stderr.splitlines()[1]
     doc = json.loads((tmp_path / "o" / "findings.json").read_text())
     errors = {(g["operation"], g["error"]) for g in doc["coverage"]["gaps"]}
     assert ("ListClusters", "MalformedResponse") in errors
