@@ -14,6 +14,7 @@ from auditor.model import (
     Inventory,
     ManagedPolicy,
     Role,
+    SecretRef,
     Service,
     TaskDefinition,
     User,
@@ -88,6 +89,21 @@ def inventory(roles=(), users=(), tds=(), services=(), hosts=(), **kw) -> Invent
                      services=tuple(services), container_instances=tuple(cis),
                      ec2_instances=tuple(insts), instance_profiles=tuple(dict.fromkeys(profiles)),
                      **kw)
+
+
+ECR_IMAGE = f"{ACCT}.dkr.ecr.{R}.amazonaws.com/app@sha256:1"
+LOGS = {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/app", "awslogs-region": R}}
+
+
+def fargate_app(execution_role=None, task_role=None, secrets=(), **kw) -> Inventory:
+    """A Fargate service whose container pulls from ECR, logs with awslogs and injects secrets."""
+    c = ContainerDefinition(name="app", image=ECR_IMAGE, log_configuration=LOGS,
+                            secrets=tuple(SecretRef(n, v) for n, v in secrets))
+    td = task_def("app", task_role=task_role, execution_role=execution_role, compat=("FARGATE",),
+                  containers=(c,), **kw)
+    roles = [r for r in (execution_role, task_role) if r]
+    return inventory(roles=list({r.arn: r for r in roles}.values()), tds=[td],
+                     services=[service("app", td, "FARGATE")])
 
 
 def dumps(obj) -> str:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from auditor.model import ContainerDefinition, EfsVolume, FileSystem, SecretRef, Volume
+from auditor.model import ContainerDefinition, EfsVolume, FileSystem, Volume
 from tests.builders import (
     ACCT,
     EC2_TRUST,
+    ECR_IMAGE,
+    LOGS,
     R,
     allow,
+    fargate_app,
     fires,
     host,
     inventory,
@@ -18,24 +21,12 @@ from tests.builders import (
     task_def,
 )
 
-ECR_IMAGE = f"{ACCT}.dkr.ecr.{R}.amazonaws.com/app@sha256:1"
 SECRET = f"arn:aws:secretsmanager:{R}:{ACCT}:secret:db-AbCdEf"
 
 
 EXEC_POLICY = allow(["ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability",
                      "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage", "logs:CreateLogStream",
                      "logs:PutLogEvents"])
-LOGS = {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/app", "awslogs-region": R}}
-
-
-def fargate_app(execution_role=None, task_role=None, secrets=(), **kw):
-    c = ContainerDefinition(name="app", image=ECR_IMAGE, log_configuration=LOGS,
-                            secrets=tuple(SecretRef(n, v) for n, v in secrets))
-    td = task_def("app", task_role=task_role, execution_role=execution_role, compat=("FARGATE",),
-                  containers=(c,), **kw)
-    roles = [r for r in (execution_role, task_role) if r]
-    return inventory(roles=list({r.arn: r for r in roles}.values()), tds=[td],
-                     services=[service("app", td, "FARGATE")])
 
 
 def test_i201_missing_execution_role_and_near_miss():

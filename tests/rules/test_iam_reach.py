@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from auditor.model import ContainerDefinition, SecretRef
 from tests.builders import (
-    ACCT,
     EC2_TRUST,
-    R,
     allow,
+    fargate_app,
     fires,
     host,
     inventory,
@@ -16,20 +14,6 @@ from tests.builders import (
     task_def,
     user,
 )
-
-ECR_IMAGE = f"{ACCT}.dkr.ecr.{R}.amazonaws.com/app@sha256:1"
-LOGS = {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/app", "awslogs-region": R}}
-
-
-def fargate_app(execution_role=None, task_role=None, secrets=(), **kw):
-    c = ContainerDefinition(name="app", image=ECR_IMAGE, log_configuration=LOGS,
-                            secrets=tuple(SecretRef(n, v) for n, v in secrets))
-    td = task_def("app", task_role=task_role, execution_role=execution_role, compat=("FARGATE",),
-                  containers=(c,), **kw)
-    roles = [r for r in (execution_role, task_role) if r]
-    return inventory(roles=list({r.arn: r for r in roles}.values()), tds=[td],
-                     services=[service("app", td, "FARGATE")])
-
 
 INSTANCE = role("inst", allow("s3:*"), trust=EC2_TRUST)
 
