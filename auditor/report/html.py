@@ -13,6 +13,7 @@ from markupsafe import Markup
 from auditor import __version__
 from auditor.fsutil import atomic_write_text
 from auditor.iam.catalogue import catalogue
+from auditor.iam.knowledge import by_danger
 from auditor.report import svg
 from auditor.rules.engine import SEVERITIES
 
@@ -128,12 +129,30 @@ def costs_view(result) -> dict:
     return {"clusters": clusters, "total": total, "saving": saving}
 
 
+# Rules whose evidence shows the first 50 of a role's actions in a category (the classification
+# field that holds them all), so the report can offer the whole list, most dangerous first.
+FULL_LISTS = {"I104": "data_read_on_all", "I105": "permissions_management_on_all",
+              "I106": "write_on_all", "I107": "credentials"}
+MAX_FULL_LIST = 2000
+
+
+def full_actions(result, f) -> list[str] | None:
+    field = FULL_LISTS.get(f.rule_id)
+    shown = f.evidence.get("actions") or []
+    if not field or f.evidence.get("count", 0) <= len(shown) or f.resource_arn not in result.model.principals:
+        return None
+    cat = catalogue()
+    found = getattr(result.model.classification(f.resource_arn), field)
+    return [cat.actions[a].name for a in by_danger(found)][:MAX_FULL_LIST]
+
+
 def findings_data(result) -> list[dict]:
     return [{"i": i, "fp": f.fingerprint, "sev": f.severity, "cat": f.category, "rule": f.rule_id,
              "name": f.rule_name, "title": f.title, "msg": f.message, "type": f.resource_type,
              "arn": f.resource_arn, "region": f.region, "related": list(f.related_arns),
              "evidence": f.evidence, "fix": f.remediation, "refs": list(f.references),
-             "muted": f.muted, "why_muted": f.mute_reason, "new": f.new}
+             "muted": f.muted, "why_muted": f.mute_reason, "new": f.new,
+             "all_actions": full_actions(result, f)}
             for i, f in enumerate(result.findings)]
 
 

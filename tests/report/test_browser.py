@@ -56,3 +56,22 @@ def test_sorting_by_a_column(page, demo_report):
     page.click("th[data-key=rule]")
     codes = [t.split()[0] for t in page.locator("#rows tr.finding td:nth-child(2)").all_inner_texts()]
     assert codes == sorted(codes, reverse=True)
+
+
+def test_a_finding_offers_its_whole_action_list_most_dangerous_first(page, tmp_path):
+    from tests.builders import allow, inventory, role, service, task_def
+
+    r = role("app", allow(["ec2:*", "s3:*", "iam:PassRole"]))
+    td = task_def("app", task_role=r, compat=("FARGATE",))
+    inv = inventory(roles=[r], tds=[td], services=[service("app", td, "FARGATE")])
+    html = write_outputs(audit(inv), tmp_path / "out", ["html"]) / "report.html"
+    page.goto(html.as_uri())
+    page.fill("#text-filter", "role-write-all-resources")
+    expect(page.locator("#rows tr.finding")).to_have_count(1)
+    page.locator("#rows tr.finding").first.click()
+    more = page.locator("#rows tr.detail details.all-actions")
+    assert "most dangerous first" in more.locator("summary").inner_text()
+    more.locator("summary").click()
+    names = more.locator("pre").inner_text().splitlines()
+    assert len(names) > 300 and names[:2] == ["iam:PassRole", "ec2:RunInstances"]
+    assert page.console_errors == []

@@ -48,6 +48,12 @@
     if (f.muted) { td.appendChild(el("div", "Muted: " + (f.why_muted || ""), "muted-text")); }
     td.appendChild(el("h4", "Evidence"));
     td.appendChild(el("pre", JSON.stringify(f.evidence, null, 2), "evidence"));
+    if (f.all_actions) {  // the whole list behind the evidence's first 50, most dangerous first
+      var more = el("details", null, "all-actions");
+      more.appendChild(el("summary", "All " + f.all_actions.length + " actions, most dangerous first"));
+      more.appendChild(el("pre", f.all_actions.join("\n")));
+      td.appendChild(more);
+    }
     td.appendChild(el("h4", "Remediation"));
     td.appendChild(el("p", f.fix));
     var refs = el("ul");
