@@ -14,6 +14,7 @@ from auditor import callable_module
 from auditor.advice import advise
 from auditor.advice.results import CostRow, Fit
 from auditor.graph import AccessModel, build_graph
+from auditor.graph.answers import WhatCan, WhoCan
 from auditor.model import Inventory
 from auditor.rules.context import AuditContext
 from auditor.rules.engine import SEVERITIES, CoverageGap, Finding, rules_reading, run_rules
@@ -36,11 +37,18 @@ class AuditResult:
     def graph(self) -> nx.MultiDiGraph:
         return build_graph(self.model)
 
-    def who_can(self, action: str, resource: str = "*") -> dict:
+    def who_can(self, action: str, resource: str = "*") -> WhoCan:
         return self.model.who_can(action, resource)
 
-    def what_can(self, arn: str, action: str | None = None) -> dict:
+    def what_can(self, arn: str, action: str | None = None) -> WhatCan:
         return self.model.what_can(arn, action)
+
+    def simulate(self, principal: str, action: str, resource: str | None = None,
+                 context: dict | None = None) -> dict:
+        """One request decided exactly (interfaces.md); context keys are request values."""
+        ctx = {k.lower(): tuple(v) if isinstance(v, list | tuple) else (v,)
+               for k, v in (context or {}).items()}
+        return self.model.simulate(principal, action, resource, ctx)
 
     def summary(self) -> dict:
         live = [f for f in self.findings if not f.muted]

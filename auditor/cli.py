@@ -104,6 +104,18 @@ def build_parser() -> argparse.ArgumentParser:
     wc.add_argument("--action", help="only actions matching this pattern, e.g. s3:*")
     wc.add_argument("--json", action="store_true", help="print JSON (interfaces.md)")
 
+    sm = sub.add_parser("simulate", help="decide one request exactly, offline, and say what decided it")
+    sm.add_argument("--snapshot", required=True, help="a snapshot.json.gz, or an output folder")
+    sm.add_argument("--principal", required=True,
+                    help="a role or user ARN, or a task definition or service ARN (each identity "
+                    "its containers hold is simulated)")
+    sm.add_argument("--action", required=True, help="an IAM action, e.g. s3:GetObject")
+    sm.add_argument("--resource", help="a resource ARN (default: on some resource)")
+    sm.add_argument("--context", action="append", metavar="KEY=VALUE",
+                    help="a request value, e.g. aws:SourceIp=10.0.0.1 (repeat a key for several "
+                    "values); a condition on a key not given is unknown: the answer is conditional")
+    sm.add_argument("--json", action="store_true", help="print JSON (interfaces.md)")
+
     d = sub.add_parser("diff", help="new, resolved and unchanged findings between two scans")
     d.add_argument("old", help="the earlier output folder or findings.json")
     d.add_argument("new", help="the later output folder or findings.json")
@@ -204,14 +216,47 @@ def _model(snapshot: str):
     return AccessModel(load_snapshot(snapshot))
 
 
-def cmd_who_can(args: argparse.Namespace) -> int:
+def _known_action(action: str) -> None:
     from auditor.iam.catalogue import catalogue
 
-    if ":" not in args.action:
-        raise UsageError(f"ACTION must look like service:Action, got {args.action!r}")
-    if args.action.lower() not in catalogue():
-        raise UsageError(f"unknown action {args.action!r}; did you mean "
-                         f"{', '.join(catalogue().nearest(args.action)) or 'nothing close'}?")
+    if ":" not in action:
+        raise UsageError(f"ACTION must look like service:Action, got {action!r}")
+    if action.lower() not in catalogue():
+        near = catalogue().nearest(action)
+        raise UsageError(f"unknown action {action!r}" + (f"; did you mean {', '.join(near)}?" if near else
+                                                         "; give one concrete action, e.g. s3:GetObject"))
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from auditor.graph.simulate import parse_context
+
+    _known_action(args.action)
+    if args.resource and not args.resource.startswith("arn:") and args.resource != "*":
+        raise UsageError(f"--resource must be an ARN, got {args.resource!r}")
+    try:
+        context = parse_context(args.context)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    try:
+        result = _model(args.snapshot).simulate(args.principal, args.action, args.resource, context)
+    except KeyError as e:
+        raise UsageError(str(e).strip("'\"")) from None
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    where = args.resource or "some resource"
+    print(f"{result['decision'].upper()}: {result['principal']} {result['action']} on {where}")
+    if result["via_role"]:
+        print(f"  through {result['via_role']}")
+    for d in result["decided_by"]:
+        unknown = f"  (unknown: {', '.join(d['conditions_unknown'])})" if d["conditions_unknown"] else ""
+        print(f"  {d['layer']:<9} {d['effect']:<6} {d['policy'] or '(no statement)'}"
+              f"{' sid ' + d['sid'] if d['sid'] else ''}{unknown}")
+    return 0
+
+
+def cmd_who_can(args: argparse.Namespace) -> int:
+    _known_action(args.action)
     result = _model(args.snapshot).who_can(args.action, args.resource)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
@@ -406,6 +451,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "diff": cmd_diff,
     "who-can": cmd_who_can,
     "what-can": cmd_what_can,
+    "simulate": cmd_simulate,
     "collect": cmd_collect,
     "permissions": cmd_permissions,
 }

@@ -18,9 +18,11 @@ from auditor.graph.answers import (
 )
 from auditor.graph.escalation import EscalationPath, Finder, Reach, Targets, find_reach
 from auditor.graph.permissions import PermissionGrant, grant_rows
+from auditor.graph.simulate import simulate_principal
 from auditor.graph.workloads import Workload, select_workloads
 from auditor.iam import DENIED, Classification, build_principals, classify
 from auditor.iam.catalogue import action_matches, catalogue
+from auditor.iam.evaluate import Context
 from auditor.iam.principals import Principal, statement_actions
 from auditor.iam.trust import Trustee, trustees, trusts_service
 from auditor.model import Inventory
@@ -112,6 +114,27 @@ class AccessModel:
         return list(out.values())
 
     # --- questions ---------------------------------------------------------------------------
+    def simulate(self, principal: str, action: str, resource: str | None = None,
+                 context: Context | None = None) -> dict:
+        """One request decided exactly (interfaces.md, simulate). For a task definition or
+        service, each identity its containers hold is simulated; the most permissive decides."""
+        context = context or {}
+        if principal in self.principals:
+            return simulate_principal(self.principals[principal], action, resource, context)
+        w = self.workload_for(principal)
+        if w is None:
+            raise KeyError(f"{principal} is not an IAM role or user, task definition or service "
+                           "in the snapshot")
+        each = [simulate_principal(self.principals[i.role_arn], action, resource, context)
+                | {"via_role": i.role_arn} for i in self.identities(w) if i.role_arn in self.principals]
+        # Not the execution role: it is ECS's own, the application's code never holds it.
+        rank = {"denied": 0, "conditional": 1, "allowed": 2}
+        best = max(each, key=lambda r: rank[r["decision"]], default=None)
+        return {"principal": principal, "action": action.lower(), "resource": resource,
+                "decision": best["decision"] if best else "denied",
+                "decided_by": best["decided_by"] if best else [],
+                "via_role": best["via_role"] if best else None, "identities": each}
+
     def actions_by_service(self, role_arn: str) -> Counter:
         """How many concrete actions the role may do, per service (cached per role)."""
         if role_arn not in self._by_service:
