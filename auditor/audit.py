@@ -110,12 +110,15 @@ def coverage_gaps(inv: Inventory, model: AccessModel, failures: list[CoverageGap
 
 def audit(inv: Inventory, mutelist: str | Path | list | None = None, pricing: str | Path | None = None,
           baseline: list[str] | None = None, headroom: float | None = None,
-          instance_family: str | None = None) -> AuditResult:
-    """Run every rule and the cost advisor on an inventory (offline: no AWS calls)."""
+          instance_family: str | None = None, principals: str | None = None) -> AuditResult:
+    """Run every rule and the cost advisor on an inventory (offline: no AWS calls).
+
+    `principals`: "ecs" (roles ECS uses) or "all" (every role and user) for the I1xx rules;
+    by default "ecs" when the inventory has ECS resources, "all" otherwise."""
     from auditor.mutelist import apply_mutelist, load_mutelist
 
     model = AccessModel(inv)
-    ctx = AuditContext(inv, model)
+    ctx = AuditContext(inv, model, principals)
     ctx.advice = advise(inv, model, pricing, headroom=headroom, instance_family=instance_family)
     costs, pricing_meta = ctx.advice.rows(), ctx.advice.pricing_meta()
     fits = ctx.advice.fits()

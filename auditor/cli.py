@@ -64,6 +64,9 @@ def _audit_opts(p: argparse.ArgumentParser, default_output: str = "reports/lates
                    "(a missing baseline means every finding is new)")
     p.add_argument("--pricing", metavar="FILE",
                    help="a price table JSON to use instead of the shipped one")
+    p.add_argument("--principals", choices=["ecs", "all"],
+                   help="which roles and users rules I101-I110 judge: those ECS uses, or all "
+                   "(default: ecs when the inventory has ECS resources, else all)")
     p.add_argument("--permissions", choices=["grants", "expanded"], default="grants",
                    help="permissions.csv as the policies' patterns (grants), or one row per "
                    "concrete action (expanded, streamed; can be very large) (default: %(default)s)")
@@ -88,7 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--output", required=True, metavar="FILE.json.gz", help="the snapshot to write")
 
     a = sub.add_parser("audit", help="audit a snapshot offline")
-    a.add_argument("snapshot", help="a snapshot.json.gz, or an output folder that holds one")
+    a.add_argument("snapshot", nargs="?",
+                   help="a snapshot.json.gz, or an output folder that holds one (omit it with "
+                   "--iam-details for an IAM-only audit)")
+    a.add_argument("--iam-details", nargs="+", metavar="FILE",
+                   help="JSON of `aws iam get-account-authorization-details` (one file or one per "
+                   "page): the IAM part of the audit, replacing the snapshot's")
     _audit_opts(a)
 
     w = sub.add_parser("who-can", help="which roles and workloads may do ACTION")
@@ -333,7 +341,8 @@ def run_audit(inv, args: argparse.Namespace, inputs: dict, snapshot_writer=None,
     from auditor.audit import audit
     from auditor.report import WriteOptions, write_outputs
 
-    result = audit(inv, mutelist=inputs["mutelist"], pricing=args.pricing, baseline=inputs["baseline"])
+    result = audit(inv, mutelist=inputs["mutelist"], pricing=args.pricing, baseline=inputs["baseline"],
+                   principals=args.principals)
     options = WriteOptions(permissions=args.permissions, max_output_bytes=args.max_output_mb << 20)
     out = write_outputs(result, inputs["folder"], inputs["formats"], snapshot_writer, options)
     if progress:
@@ -361,11 +370,31 @@ def print_summary(result, out) -> None:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from auditor.model import load_snapshot
 
     inputs = audit_inputs(args)
+    if not args.snapshot and not args.iam_details:
+        raise UsageError("give a SNAPSHOT, or --iam-details FILE for an IAM-only audit")
     with inputs["folder"]:
-        return run_audit(load_snapshot(args.snapshot), args, inputs)
+        return run_audit(_inventory(args.snapshot, args.iam_details), args, inputs)
+
+
+def _inventory(snapshot: str | None, iam_details: list[str] | None):
+    """The snapshot, its IAM replaced by an authorization-details file when one is given."""
+    from dataclasses import replace
+
+    from auditor.model import Inventory, load_snapshot
+
+    inv = load_snapshot(snapshot) if snapshot else None
+    if not iam_details:
+        return inv
+    from auditor.collect.iam import load_authorization_details
+
+    account, iam_part = load_authorization_details(iam_details)
+    if inv is None:
+        return Inventory(account_id=account, **{k: tuple(v) for k, v in iam_part.items()})
+    if inv.account_id != account:
+        raise UsageError(f"--iam-details is account {account}, the snapshot account {inv.account_id}")
+    return replace(inv, **{k: tuple(v) for k, v in iam_part.items()})
 
 
 def scan(args: argparse.Namespace, opts, session=None, progress=None) -> int:

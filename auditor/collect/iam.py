@@ -123,3 +123,37 @@ def transform(details: dict[str, list]) -> dict[str, list]:
     }
 
 
+
+
+DETAIL_LISTS = ("RoleDetailList", "UserDetailList", "GroupDetailList", "Policies")
+
+
+def load_authorization_details(paths: list[str]) -> tuple[str, dict[str, list]]:
+    """(account id, IAM part of an inventory) from what `aws iam
+    get-account-authorization-details --output json` printed: one merged file, or one per page.
+    No AWS call; the account id comes from the ARNs."""
+    from auditor.fsutil import InputError, load_json, read_input
+    from auditor.model import SnapshotError
+
+    merged: dict[str, list] = {k: [] for k in DETAIL_LISTS}
+    for path in paths:
+        try:
+            doc = load_json(read_input(path), path)
+        except InputError as e:
+            raise SnapshotError(str(e)) from None
+        if not isinstance(doc, dict) or not any(isinstance(doc.get(k), list) for k in DETAIL_LISTS):
+            raise SnapshotError(f"{path}: not an authorization-details document (no RoleDetailList, "
+                                "UserDetailList, GroupDetailList or Policies list)")
+        for key in DETAIL_LISTS:
+            merged[key] += doc.get(key) or []
+    try:
+        iam_part = transform(merged)
+    except (KeyError, TypeError, AttributeError) as e:
+        raise SnapshotError(f"{paths[0]}: an entry of the wrong shape ({type(e).__name__}: {e})") from None
+    accounts = {a.split(":")[4] for kind in ("roles", "users", "groups") for a in
+                (x.arn for x in iam_part[kind]) if a.count(":") >= 5 and a.split(":")[4].isdigit()}
+    if len(accounts) > 1:
+        raise SnapshotError(f"{paths[0]}: principals of several accounts ({', '.join(sorted(accounts))})")
+    if not accounts:
+        raise SnapshotError(f"{paths[0]}: no role, user or group ARN names the account")
+    return accounts.pop(), iam_part

@@ -11,10 +11,15 @@ from auditor.model import Inventory, LoadBalancer, Service, TaskDefinition
 
 
 class AuditContext:
-    def __init__(self, inv: Inventory, model: AccessModel | None = None) -> None:
+    def __init__(self, inv: Inventory, model: AccessModel | None = None,
+                 principals: str | None = None) -> None:
         self.inv = inv
         self.ix = inv.index
         self.model = model or AccessModel(inv)
+        # Which principals the I1xx rules judge: those ECS uses, or every role and user (the
+        # default when there is no ECS in the inventory: an IAM-only audit).
+        has_ecs = bool(inv.task_definitions or inv.services or inv.container_instances)
+        self.principals_mode = principals or ("ecs" if has_ecs else "all")
 
     @cached_property
     def advice(self):
@@ -63,6 +68,13 @@ class AuditContext:
             for kind in ("task", "execution", "instance"):
                 if kind in kinds:
                     yield role_arn, kind, kinds[kind]
+
+    def judged_principals(self) -> Iterator[tuple[str, str, list[Workload]]]:
+        """role_kinds(), and with --principals all every other role and user, kind "none"."""
+        yield from self.role_kinds()
+        if self.principals_mode == "all":
+            for arn in sorted(set(self.model.principals) - set(self.model.role_usage)):
+                yield arn, "none", []
 
     def workload_arns(self, workloads: list[Workload]) -> tuple[str, ...]:
         out = []

@@ -17,8 +17,9 @@ def _role_hits(ctx: AuditContext, default: str, message, evidence_of) -> Iterato
     """One hit per (role, kind) where evidence_of(classification, kind) returns something."""
     if not ctx.iam_collected:
         return
-    for role_arn, kind, workloads in ctx.role_kinds():
-        if role_arn not in ctx.model.principals:
+    for role_arn, kind, workloads in ctx.judged_principals():
+        p = ctx.model.principals.get(role_arn)
+        if p is None:
             continue
         c = ctx.model.classification(role_arn)
         got = evidence_of(c, kind)
@@ -26,9 +27,11 @@ def _role_hits(ctx: AuditContext, default: str, message, evidence_of) -> Iterato
             continue
         evidence, conditional = got
         name = ctx.role_name(role_arn)
-        yield Hit(resource_arn=role_arn, resource_type="iam-role",
-                  message=message(name, kind, evidence),
-                  evidence={"role_kind": kind, **evidence, "conditional": conditional},
+        who = f"{p.kind} {name} (not used by ECS)" if kind == "none" else f"{kind} role {name}"
+        used = {} if ctx.principals_mode == "ecs" else {"ecs_uses": kind != "none"}
+        yield Hit(resource_arn=role_arn, resource_type=f"iam-{p.kind}",
+                  message=message(who, evidence),
+                  evidence={"role_kind": kind, **used, **evidence, "conditional": conditional},
                   related_arns=ctx.workload_arns(workloads), key=kind,
                   # A grant that holds only under a condition is reported one level lower.
                   severity=lower_severity(default) if conditional else None,
@@ -65,7 +68,7 @@ def admin_access(ctx: AuditContext) -> Iterator[Hit]:
     """
     def ev(c, kind):
         return ({"statements": c.admin["statements"]}, c.admin["conditional"]) if c.admin else None
-    yield from _role_hits(ctx, "critical", lambda n, k, e: f"The {k} role {n} is allowed every action "
+    yield from _role_hits(ctx, "critical", lambda w, e: f"The {w} is allowed every action "
                                "on every resource.", ev)
 
 
@@ -89,7 +92,7 @@ def service_wildcard(ctx: AuditContext) -> Iterator[Hit]:
         if c.admin or not c.service_wildcards:
             return None
         return {"services": sorted(c.service_wildcards)}, all(c.service_wildcards.values())
-    yield from _role_hits(ctx, "medium", lambda n, k, e: f"The {k} role {n} is allowed every action "
+    yield from _role_hits(ctx, "medium", lambda w, e: f"The {w} is allowed every action "
                                f"of {', '.join(e['services'])}.", ev)
 
 
@@ -118,7 +121,7 @@ def privilege_escalation(ctx: AuditContext) -> Iterator[Hit]:
         return ({"methods": [e["method"] for e in c.escalation],
                  "actions": sorted({a for e in c.escalation for a in e["actions"]})},
                 all(e["conditional"] for e in c.escalation))
-    yield from _role_hits(ctx, "high", lambda n, k, e: f"The {k} role {n} can escalate privileges "
+    yield from _role_hits(ctx, "high", lambda w, e: f"The {w} can escalate privileges "
                                f"({', '.join(e['methods'][:3])}).", ev)
 
 
@@ -146,7 +149,7 @@ def data_exfiltration(ctx: AuditContext) -> Iterator[Hit]:
             return None
         return _actions_on_all(c.data_read_on_all, secret_actions if kind == "execution"
                                else frozenset())
-    yield from _role_hits(ctx, "medium", lambda n, k, e: f"The {k} role {n} may read data on every "
+    yield from _role_hits(ctx, "medium", lambda w, e: f"The {w} may read data on every "
                                f"resource ({', '.join(e['actions'][:3])}).", ev)
 
 
@@ -169,7 +172,7 @@ def resource_exposure(ctx: AuditContext) -> Iterator[Hit]:
     def ev(c, kind):
         return None if c.admin else _actions_on_all(c.permissions_management_on_all,
                                                     needed_actions(kind))
-    yield from _role_hits(ctx, "high", lambda n, k, e: f"The {k} role {n} may change permissions "
+    yield from _role_hits(ctx, "high", lambda w, e: f"The {w} may change permissions "
                                f"on every resource ({e['count']} actions).", ev)
 
 
@@ -198,7 +201,7 @@ def write_all(ctx: AuditContext) -> Iterator[Hit]:
             svc = Counter(a.split(":")[0] for a in got[0]["actions"])
             got[0]["services"] = dict(sorted(svc.items()))
         return got
-    yield from _role_hits(ctx, "medium", lambda n, k, e: f"The {k} role {n} may write to every "
+    yield from _role_hits(ctx, "medium", lambda w, e: f"The {w} may write to every "
                                f"resource with {e['count']} actions.", ev)
 
 
@@ -228,7 +231,7 @@ def credentials_exposure(ctx: AuditContext) -> Iterator[Hit]:
         if kind != "task":
             found.pop("ecr:getauthorizationtoken", None)
         return _actions_on_all(found)
-    yield from _role_hits(ctx, "high", lambda n, k, e: f"The {k} role {n} may obtain credentials "
+    yield from _role_hits(ctx, "high", lambda w, e: f"The {w} may obtain credentials "
                                f"({', '.join(e['actions'][:3])}).", ev)
 
 
@@ -250,6 +253,6 @@ def unknown_action(ctx: AuditContext) -> Iterator[Hit]:
     """
     def ev(c, kind):
         return ({"unknown": c.unknown_actions}, False) if c.unknown_actions else None
-    yield from _role_hits(ctx, "info", lambda n, k, e: f"A policy of the {k} role {n} names unknown "
+    yield from _role_hits(ctx, "info", lambda w, e: f"A policy of the {w} names unknown "
                           f"action(s) {', '.join(u['action'] for u in e['unknown'][:3])}.", ev)
 
