@@ -31,6 +31,7 @@ test: $(STAMP) browser lint
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP) browser
+	$(BIN)/pip install -q -e '.[dev,bench]'  # Cloudsplaining, for the side-by-side IAM row
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:

@@ -89,6 +89,37 @@ def collect_size(name: str, work: Path) -> dict:
                        "roles": len(inv.roles), "managed_policies": len(inv.managed_policies)}}
 
 
+def cloudsplaining(details: Path, out: Path) -> dict | None:
+    """The same file through Cloudsplaining, when it is installed (the bench extra)."""
+    import shutil
+
+    exe = shutil.which("cloudsplaining") or str(Path(sys.executable).parent / "cloudsplaining")
+    if not Path(exe).exists():
+        return None
+    t = time.perf_counter()
+    proc = subprocess.Popen([exe, "scan", "-i", str(details), "-o", str(out), "-s"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    return {"wall_seconds": round(time.perf_counter() - t, 2), "peak_mb": round(usage.ru_maxrss / 1024),
+            "exit": status}
+
+
+def iam_only(work: Path, sizes=(1000, 5000, 10000), compare=(1000, 5000)) -> dict:
+    from bench.iam_details import write_details
+
+    out = {}
+    for n in sizes:
+        details = work / f"details{n}.json"
+        truth = write_details(n, details)
+        (work / f"truth{n}.json").write_text(json.dumps({k: sorted(v) for k, v in truth.items()}))
+        row = {"ecs_auditor": measured("iam_details", str(details), str(work / f"details{n}-out"),
+                                       str(work / f"truth{n}.json"))}
+        if n in compare:
+            row["cloudsplaining"] = cloudsplaining(details, work / f"cloudsplaining{n}")
+        out[str(n)] = row
+    return out
+
+
 def offline(work: Path) -> dict:
     from auditor.model import Inventory, save_snapshot
     from bench.synthetic import SIZES, offline_findings_inventory, offline_iam, wired_inventory
@@ -108,6 +139,7 @@ def offline(work: Path) -> dict:
     html = report_dir / "report.html"
     out["report_10k"].update(report_mb=round(html.stat().st_size / 1e6, 2),
                              chromium_load_seconds=chromium_load(html))
+    out["iam_only"] = iam_only(work)
     return out
 
 
@@ -139,6 +171,16 @@ def markdown(results: dict) -> str:
         lines.append(f"| wired {n} roles, default formats vs json only | {d['audit_seconds']} vs "
                      f"{j['audit_seconds']} | {d['peak_mb']} vs {j['peak_mb']} | outputs "
                      f"{d['outputs_mb']} MB (permissions.csv {d['permissions_csv_mb']} MB) |")
+    lines += ["", "| IAM-only audit (--iam-details) | ecs-auditor s | peak MB | Cloudsplaining s | "
+              "peak MB | ratio | ecs-auditor misses (admin, passrole, secrets, wildcard) |",
+              "|---|---|---|---|---|---|---|"]
+    for n, row in o["iam_only"].items():
+        e, c = row["ecs_auditor"], row.get("cloudsplaining")
+        ratio = f"{c['wall_seconds'] / e['wall_seconds']:.1f}x" if c else "-"
+        misses = ", ".join(map(str, e["missed"].values()))
+        lines.append(f"| {n} roles | {e['wall_seconds']} | {e['peak_mb']} | "
+                     f"{c['wall_seconds'] if c else 'not run' if n in ('10000',) else 'not installed'} | "
+                     f"{c['peak_mb'] if c else '-'} | {ratio} | {misses} |")
     return "\n".join(lines) + "\n"
 
 

@@ -103,3 +103,15 @@ def danger_tier(action: str) -> int:
 def by_danger(actions) -> list[str]:
     """Lower-case actions, most dangerous first, then by name."""
     return sorted(actions, key=lambda a: (danger_tier(a), a))
+
+
+def sample_by_danger(actions, n: int) -> list[str]:
+    """A few actions for a sample ("gains s3:..., secretsmanager:..."): most dangerous first,
+    taking services in turn within a tier so one big service does not fill the sample."""
+    seen: dict[tuple[int, str], int] = {}
+    keyed = []
+    for a in by_danger(actions):
+        tier = danger_tier(a)
+        turn = seen[(tier, a.partition(":")[0])] = seen.get((tier, a.partition(":")[0]), -1) + 1
+        keyed.append(((tier, turn), a))
+    return [a for _, a in sorted(keyed, key=lambda x: x[0])[:n]]

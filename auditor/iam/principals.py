@@ -72,10 +72,11 @@ class Principal:
 
     @cached_property
     def highlight_order(self) -> list[str]:
-        """Some of its actions, most dangerous first (iam:PassRole before iam:AcceptDelegation...)."""
-        from auditor.iam.knowledge import by_danger
+        """Some of its actions, most dangerous first (iam:PassRole before iam:AcceptDelegation...),
+        services in turn, for samples of what a principal holds."""
+        from auditor.iam.knowledge import sample_by_danger
 
-        return by_danger(self.grant_keys)[:128]
+        return sample_by_danger(self.grant_keys, 128)
 
 
 
