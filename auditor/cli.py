@@ -509,13 +509,21 @@ def _interrupt(signum, frame):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    streams = sys.stdout, sys.stderr
+    if not isinstance(sys.stdout, SafeStream):
+        sys.stdout, sys.stderr = SafeStream(sys.stdout), SafeStream(sys.stderr)
+    try:
+        return _run(args)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _run(args: argparse.Namespace) -> int:
     from auditor.collect import CollectError
     from auditor.diff import DiffError
     from auditor.model import SnapshotError
 
-    args = build_parser().parse_args(argv)
-    if not isinstance(sys.stdout, SafeStream):
-        sys.stdout, sys.stderr = SafeStream(sys.stdout), SafeStream(sys.stderr)
     # SIGTERM (a scheduler stopping us) unwinds like Ctrl-C: temporary files are removed and
     # the previous output folder stays as it was.
     if threading.current_thread() is threading.main_thread():

@@ -96,12 +96,14 @@ def cloudsplaining(details: Path, out: Path) -> dict | None:
     exe = shutil.which("cloudsplaining") or str(Path(sys.executable).parent / "cloudsplaining")
     if not Path(exe).exists():
         return None
+    out.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
     proc = subprocess.Popen([exe, "scan", "-i", str(details), "-o", str(out), "-s"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
-    return {"wall_seconds": round(time.perf_counter() - t, 2), "peak_mb": round(usage.ru_maxrss / 1024),
-            "exit": status}
+    if status != 0:
+        raise RuntimeError(f"cloudsplaining scan of {details} failed ({status})")
+    return {"wall_seconds": round(time.perf_counter() - t, 2), "peak_mb": round(usage.ru_maxrss / 1024)}
 
 
 def iam_only(work: Path, sizes=(1000, 5000, 10000), compare=(1000, 5000)) -> dict:

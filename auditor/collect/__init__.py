@@ -17,7 +17,7 @@ from botocore.parsers import ResponseParserError
 from auditor import __version__, callable_module
 from auditor.collect import cloudwatch, ec2, ecr, ecs, efs, elb, iam
 from auditor.collect.base import SHAPE_ERRORS, CallLedger, Clients, each
-from auditor.collect.bounds import DEADLINE_SECONDS, MAX_PAGES, MAX_RESPONSE_BYTES, checked
+from auditor.collect.limits import DEADLINE_SECONDS, MAX_PAGES, MAX_RESPONSE_BYTES, checked
 from auditor.model import Inventory
 
 MODULES = (ecs, iam, ec2, elb, efs, ecr, cloudwatch)

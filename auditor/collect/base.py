@@ -14,7 +14,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
-from auditor.collect.bounds import (
+from auditor.collect.limits import (
     DEADLINE_SECONDS,
     MAX_PAGES,
     MAX_RESPONSE_BYTES,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from auditor.collect.base import CallLedger, Clients, chunks
-from auditor.collect.bounds import required
+from auditor.collect.limits import required
 from auditor.model import Service, Utilisation
 
 # Each call -> the calls whose results it starts from.

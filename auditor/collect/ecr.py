@@ -7,7 +7,7 @@ import json
 from botocore.exceptions import ClientError
 
 from auditor.collect.base import CallLedger, Clients, chunks
-from auditor.collect.bounds import checked
+from auditor.collect.limits import checked
 from auditor.facts.images import ecr_image_id, ecr_repository
 from auditor.model import ImageInfo
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from auditor.collect.base import CallLedger, Clients, chunks
-from auditor.collect.bounds import checked, paginate
+from auditor.collect.limits import checked, paginate
 from auditor.collect.secrets import classify_env, keyed_hash, redacted_preview, secret_shape
 from auditor.model import (
     Cluster,

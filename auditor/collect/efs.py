@@ -6,7 +6,7 @@ from __future__ import annotations
 from botocore.exceptions import ClientError
 
 from auditor.collect.base import CallLedger, Clients
-from auditor.collect.bounds import checked, paginate
+from auditor.collect.limits import checked, paginate
 from auditor.model import AccessPoint, FileSystem, MountTarget
 
 # Each call -> the calls whose results it starts from.

@@ -4,7 +4,7 @@ and Classic Load Balancers."""
 from __future__ import annotations
 
 from auditor.collect.base import CallLedger, Clients, describe_by_ids
-from auditor.collect.bounds import paginate
+from auditor.collect.limits import paginate
 from auditor.model import Listener, LoadBalancer, TargetGroup
 
 # Each call -> the calls whose results it starts from (Classic Load Balancers are named by

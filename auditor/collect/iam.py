@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from auditor.collect.base import CallLedger, Clients
-from auditor.collect.bounds import required
+from auditor.collect.limits import required
 from auditor.iam.policy import decode_document
 from auditor.model import Group, InlinePolicy, InstanceProfile, ManagedPolicy, Role, User
 
