@@ -98,7 +98,7 @@ def test_bad_access_options_are_one_line_before_any_call(tmp_path, args, words):
 
 
 def test_space_separated_regions_and_aws_region_are_accepted(monkeypatch):
-    from auditor.cli import parse_regions
+    from auditor.cli.inputs import parse_regions
 
     assert parse_regions("us-east-1 eu-west-1") == ("us-east-1", "eu-west-1")
     assert parse_regions("us-east-1, eu-west-1,") == ("us-east-1", "eu-west-1")

@@ -13,10 +13,10 @@ from auditor.facts.role_needs import (
     needed_actions,
     needs_execution_role,
 )
-from auditor.iam import DENIED, decide
+from auditor.iam import DENIED
 from auditor.iam.catalogue import catalogue
+from auditor.iam.efs_policy import efs_policy_allows
 from auditor.iam.knowledge import by_danger
-from auditor.iam.policy import PolicyError, parse_policy
 from auditor.rules.context import AuditContext
 from auditor.rules.engine import Hit, rule
 from auditor.rules.hits import td_hit
@@ -338,28 +338,6 @@ def instance_role_excess(ctx: AuditContext) -> Iterator[Hit]:
                       related_arns=ctx.workload_arns(workloads))
 
 
-def efs_policy_allows(ctx: AuditContext, fs, role_arn: str, action: str, ap_arn: str | None,
-                      transit: bool) -> str:
-    """allowed / denied / unknown for a client action under the file-system policy."""
-    if fs.policy_status == "none":
-        return "allowed"  # the default policy lets any client that reaches a mount target in
-    if fs.policy_status != "present":
-        return "unknown"
-    try:
-        policy = parse_policy(fs.policy, f"file-system policy of {fs.file_system_id}", "resource")
-    except PolicyError:
-        return "unknown"
-    account = ctx.inv.account_id
-    names = {"*", role_arn, account, f"arn:aws:iam::{account}:root"}
-    mine = [s for s in policy.statements if s.principals and (
-        "*" in s.principals or set(s.principals.get("AWS", ())) & names)]
-    context = {"aws:securetransport": ("true" if transit else "false",),
-               "elasticfilesystem:accessedviamounttarget": ("true",)}
-    if ap_arn:
-        context["elasticfilesystem:accesspointarn"] = (ap_arn,)
-    return "denied" if decide(mine, action, fs.arn, context).decision == DENIED else "allowed"
-
-
 @rule("I210", "efs-iam-missing-permission", "high", "Task role cannot mount its EFS volume",
       reads=WORKLOADS + IAM + FILE_SYSTEMS + ACCESS_POINTS + FILE_SYSTEM_POLICIES)
 def efs_iam_missing(ctx: AuditContext) -> Iterator[Hit]:
@@ -395,7 +373,7 @@ def efs_iam_missing(ctx: AuditContext) -> Iterator[Hit]:
             missing, unknown = [], []
             for action in needed:
                 by_identity = role is not None and role.decide(action, fs.arn).decision != DENIED
-                by_policy = efs_policy_allows(ctx, fs, td.task_role_arn or "", action,
+                by_policy = efs_policy_allows(ctx.inv.account_id, fs, td.task_role_arn or "", action,
                                               ap.arn if ap else None,
                                               v.efs.transit_encryption == "ENABLED")
                 if not by_identity and by_policy == "denied":

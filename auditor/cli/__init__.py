@@ -1,0 +1,61 @@
+"""Command line: parses arguments and calls the library; nothing else lives here."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+
+from auditor.cli.commands import COMMANDS
+from auditor.cli.inputs import SafeStream, UsageError
+from auditor.cli.parser import build_parser
+from auditor.fsutil import OutputError
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    streams = sys.stdout, sys.stderr
+    if not isinstance(sys.stdout, SafeStream):
+        sys.stdout, sys.stderr = SafeStream(sys.stdout), SafeStream(sys.stderr)
+    try:
+        return _run(args)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _run(args: argparse.Namespace) -> int:
+    from auditor.collect import CollectError
+    from auditor.diff import DiffError
+    from auditor.model import SnapshotError
+
+    # SIGTERM (a scheduler stopping us) unwinds like Ctrl-C: temporary files are removed and
+    # the previous output folder stays as it was.
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        return COMMANDS[args.command](args)
+    except (UsageError, SnapshotError, CollectError, DiffError, OutputError) as e:
+        print(f"ecs-auditor: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        # Anything half-written was removed while the exception unwound; worker threads may
+        # still wait on slow calls, so leave now rather than join them.
+        print("ecs-auditor: interrupted; the previous output was left as it was", file=sys.stderr)
+        sys.stderr.flush()
+        os._exit(130)
+    except BrokenPipeError:  # e.g. piped into `head`
+        sys.stderr.close()
+        return 0
+    except Exception as e:  # a bug: exit 3, so CI never mistakes it for findings (exit 1)
+        if os.environ.get("ECS_AUDITOR_DEBUG"):
+            raise
+        print(f"ecs-auditor: internal error: {type(e).__name__}: {str(e)[:200]} "
+              "(set ECS_AUDITOR_DEBUG=1 for the traceback)", file=sys.stderr)
+        return 3
