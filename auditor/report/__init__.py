@@ -13,6 +13,7 @@ from auditor.fsutil import OutputFolder
 if TYPE_CHECKING:
     from auditor.audit import AuditResult
 
+
 class Format(StrEnum):
     """An output format: each names one writer, which writes its files into a folder."""
 
@@ -26,9 +27,6 @@ class WriteOptions:
     permissions: str = "grants"  # or "expanded": one row per concrete action
     max_output_bytes: int = 200 << 20  # an output that would grow past this is capped
     notes: list[str] = field(default_factory=list)  # what a writer capped, for the summary
-
-
-PERMISSION_VIEWS = ("grants", "expanded")
 
 
 class Writer(Protocol):
