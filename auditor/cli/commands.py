@@ -86,12 +86,14 @@ def cmd_who_can(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
         return 0
-    print(f"Who can {result.action} on {result.resource}:")
+    print(f"Who can {result.action} on {'some resource' if result.resource == '*' else result.resource}:")
     if not result.principals:
         print("  nobody in this snapshot")
     for p in result.principals:
         via = f" (through {p.via_role}, escalating via ECS)" if p.path else ""
         print(f"  {p.arn}  [{p.decision}]{via}")
+        if p.resources:
+            print(f"      on {', '.join(p.resources[:6])}" + (" …" if len(p.resources) > 6 else ""))
         for step in p.path:
             print(f"      step: {step['action']} on {step['resource']}")
         for w in p.workloads:

@@ -190,12 +190,21 @@ class AccessModel:
         return WhatCan(arn, tuple(ids), tuple(perms))
 
     def who_can(self, action: str, resource: str = "*") -> WhoCan:
+        """Who may do `action` on `resource`; "*" (the default) asks "on some resource", and each
+        principal then lists the resource patterns its policies allow it on."""
         act = action.lower()
         known = act in catalogue()
         principals = []
         for arn, p in sorted(self.principals.items()):
             if known and act not in p.grants:
                 continue  # fast path: the grants table already says no
+            if resource == "*":
+                g = p.grants.get(act)
+                if g is None:
+                    continue
+                principals.append(WhoCanEntry(arn, "conditional" if g.conditional else "allowed",
+                                              self._carriers(arn), resources=_patterns(p, act)))
+                continue
             v = p.decide(act, resource)
             if v.decision == DENIED:
                 continue
@@ -275,3 +284,12 @@ class AccessModel:
                 out.append(ExecPrincipal(arn, v.decision))
         return out
 
+
+def _patterns(p, action: str) -> tuple[str, ...]:
+    """The resource patterns of the principal's allow statements that name `action`."""
+    out: dict[str, None] = {}
+    for st in p.statements:
+        if st.effect == "Allow" and action in statement_actions(st):
+            out.update(dict.fromkeys([f"NOT {r}" for r in st.not_resources]
+                                     if st.not_resources is not None else st.resources))
+    return tuple(out)

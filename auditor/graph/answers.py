@@ -48,6 +48,7 @@ class WhoCanEntry(Answer):
     workloads: tuple[Carrier, ...]
     path: tuple[dict, ...] = ()  # the ECS escalation steps, when the principal gets there that way
     via_role: str | None = None  # the role it escalates to, then
+    resources: tuple[str, ...] = ()  # asked "on some resource": the patterns it is allowed on
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,31 @@
+"""who-can without a resource means "on some resource" (not the literal ARN "*"), and says on
+which resource patterns; with a resource it is decided for that resource."""
+
+from __future__ import annotations
+
+from auditor.graph import AccessModel
+from tests.builders import ACCT, allow, inventory, role
+
+NAMED = [f"arn:aws:iam::{ACCT}:role/app-*", f"arn:aws:iam::{ACCT}:role/batch"]
+
+
+def test_a_principal_scoped_to_named_roles_is_listed_with_its_patterns():
+    scoped = role("deployer", allow("iam:PassRole", NAMED))
+    other = role("reader", allow("s3:GetObject", "arn:aws:s3:::b/*"))
+    m = AccessModel(inventory(roles=[scoped, other]))
+    answer = m.who_can("iam:PassRole")
+    [entry] = [e for e in answer.principals if e.arn == scoped.arn]
+    assert entry.decision == "allowed" and entry.resources == tuple(NAMED)
+    assert other.arn not in {e.arn for e in answer.principals}
+    # For one resource it is that resource's answer.
+    inside = m.who_can("iam:PassRole", f"arn:aws:iam::{ACCT}:role/app-web")
+    assert scoped.arn in {e.arn for e in inside.principals}
+    outside = m.who_can("iam:PassRole", f"arn:aws:iam::{ACCT}:role/admin")
+    assert scoped.arn not in {e.arn for e in outside.principals}
+
+
+def test_a_condition_makes_it_conditional_on_some_resource():
+    cond = role("c", allow("sqs:SendMessage", "*", Condition={"Bool": {"aws:SecureTransport": "true"}}))
+    [entry] = [e for e in AccessModel(inventory(roles=[cond])).who_can("sqs:SendMessage").principals
+               if e.arn == cond.arn]
+    assert entry.decision == "conditional" and entry.resources == ("*",)
