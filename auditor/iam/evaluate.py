@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from auditor.iam.catalogue import action_matches
 from auditor.iam.glob import resource_glob
@@ -45,10 +46,17 @@ def _cmp_string(op: str, have: str, want: str) -> bool:
         return have == want
     if op in ("StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase"):
         return have.lower() == want.lower()
-    if op in ("StringLike", "StringNotLike", "ArnLike", "ArnNotLike", "ArnEquals", "ArnNotEquals"):
+    if op in ("StringLike", "StringNotLike"):
         return resource_matches(want, have)
+    if op in ("ArnLike", "ArnNotLike", "ArnEquals", "ArnNotEquals"):
+        # Each of the six colon-separated parts is matched on its own: a wildcard in the
+        # account part cannot reach into the region (IAM User Guide, "ARN condition operators").
+        hp, wp = have.split(":", 5), want.split(":", 5)
+        return len(hp) == len(wp) == 6 and all(resource_matches(w, h) for h, w in zip(hp, wp, strict=True))
     if op == "Bool":
         return have.lower() == want.lower()
+    if op == "BinaryEquals":
+        return have == want  # base64 text of the same bytes
     if op.startswith("Numeric"):
         a, b = float(have), float(want)
         return {"NumericEquals": a == b, "NumericNotEquals": a == b, "NumericLessThan": a < b,
@@ -57,10 +65,20 @@ def _cmp_string(op: str, have: str, want: str) -> bool:
     if op in ("IpAddress", "NotIpAddress"):
         return ipaddress.ip_address(have) in ipaddress.ip_network(want, strict=False)
     if op.startswith("Date"):
-        return {"DateEquals": have == want, "DateNotEquals": have == want,
-                "DateLessThan": have < want, "DateLessThanEquals": have <= want,
-                "DateGreaterThan": have > want, "DateGreaterThanEquals": have >= want}[op]
+        a, b = _instant(have), _instant(want)  # ISO 8601 in any offset, or epoch seconds
+        return {"DateEquals": a == b, "DateNotEquals": a == b,
+                "DateLessThan": a < b, "DateLessThanEquals": a <= b,
+                "DateGreaterThan": a > b, "DateGreaterThanEquals": a >= b}[op]
     raise KeyError(op)
+
+
+def _instant(text: str) -> datetime:
+    try:
+        return datetime.fromtimestamp(float(text), UTC)
+    except ValueError:
+        pass
+    t = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
 _NEGATED = {"StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "ArnNotEquals",
@@ -84,8 +102,13 @@ def condition_holds(conditions: dict[str, dict[str, tuple[str, ...]]],
                     verdict = (len(have) == 0) == (wanted[0].lower() == "true")
             elif have is None:
                 verdict = None
-            elif not have:
-                verdict = True if if_exists else (op in _NEGATED)
+            elif not have:  # the request has no such key
+                if quantifier == "ForAllValues":
+                    verdict = True  # every one of no values matches (IAM User Guide, "Set operators")
+                elif quantifier == "ForAnyValue":
+                    verdict = False  # no value can match, negated operator or not
+                else:
+                    verdict = True if if_exists else (op in _NEGATED)
             else:
                 try:
                     verdict = _values_match(op, quantifier, have, wanted)
