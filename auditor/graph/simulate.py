@@ -9,6 +9,7 @@ from __future__ import annotations
 from auditor.iam import CONDITIONAL, DENIED, decide
 from auditor.iam.catalogue import action_matches
 from auditor.iam.evaluate import Context, Verdict, weakest
+from auditor.iam.glob import variables_in
 from auditor.iam.policy import Statement
 from auditor.iam.principals import Principal
 
@@ -25,7 +26,10 @@ def parse_context(pairs: list[str] | None) -> Context:
 
 
 def _entry(layer: str, st: Statement, effect: str, context: Context) -> dict:
-    keys = sorted({k for kv in st.conditions.values() for k in kv} - set(context))
+    keys = {k for kv in st.conditions.values() for k in kv}
+    if st.variables:  # a policy variable in a resource is a request value too
+        keys |= {key for r in (st.not_resources or st.resources) for _, key, _ in variables_in(r)}
+    keys = sorted(keys - set(context))
     return {"layer": layer, "effect": effect, "policy": st.source, "sid": st.sid or "",
             "conditions_unknown": keys}
 

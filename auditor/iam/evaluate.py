@@ -1,9 +1,10 @@
 """Is action A on resource R allowed, and why? IAM's semantics for identity policies.
 
 Explicit deny wins; Resource/NotResource wildcards span ':' and '/'; actions are
-case-insensitive and resources case-sensitive; policy variables act as wildcards; a
-permissions boundary intersects; a condition is evaluated when the context supplies its keys,
-otherwise the allow is "conditional".
+case-insensitive and resources case-sensitive; policy variables take the request's value (none
+matches nothing, unknown makes the answer "conditional", and without Version 2012-10-17 they
+are literal text); a permissions boundary intersects; a condition is evaluated when the context
+supplies its keys, otherwise the allow is "conditional".
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from auditor.iam.catalogue import action_matches
-from auditor.iam.glob import resource_glob
+from auditor.iam.glob import resource_glob, substitutions
 from auditor.iam.policy import Statement
 
 ALLOWED, CONDITIONAL, DENIED = "allowed", "conditional", "denied"
@@ -28,15 +29,32 @@ def resource_matches(pattern: str, resource: str) -> bool:
     return resource_glob(pattern).fullmatch(resource)
 
 
-def statement_matches(st: Statement, action: str, resource: str) -> bool:
+def pattern_verdict(pattern: str, resource: str, variables: bool, context: Context | None) -> bool | None:
+    """Does a resource pattern match? None when it depends on a policy variable's unknown value."""
+    if pattern == "*":
+        return True
+    if not variables or "${" not in pattern:
+        return resource_glob(pattern, variables).fullmatch(resource)
+    patterns, unknown = substitutions(pattern, context or {})
+    if any(resource_glob(p).fullmatch(resource) for p in patterns):
+        return None if unknown else True
+    return False
+
+
+def statement_matches(st: Statement, action: str, resource: str,
+                      context: Context | None = None) -> bool | None:
+    """True, False, or None when only an unknown policy variable could make it match."""
     if st.not_actions is not None:
         if any(action_matches(p, action) for p in st.not_actions):
             return False
     elif not any(action_matches(p, action) for p in st.actions):
         return False
+    verdicts = [pattern_verdict(p, resource, st.variables, context)
+                for p in (st.not_resources if st.not_resources is not None else st.resources)]
+    hit = True if True in verdicts else None if None in verdicts else False
     if st.not_resources is not None:
-        return not any(resource_matches(p, resource) for p in st.not_resources)
-    return any(resource_matches(p, resource) for p in st.resources)
+        return None if hit is None else not hit
+    return hit
 
 
 # --- conditions ---------------------------------------------------------------------------
@@ -149,11 +167,14 @@ def decide(statements: Iterable[Statement], action: str, resource: str,
            context: Context | None = None) -> Verdict:
     allow_sure, allow_maybe, deny_sure, deny_maybe = [], [], [], []
     for st in statements:
-        if not statement_matches(st, action, resource):
+        matched = statement_matches(st, action, resource, context)
+        if matched is False:
             continue
         holds = condition_holds(st.conditions, context) if st.conditions else True
         if holds is False:
             continue
+        if matched is None:
+            holds = None  # it applies only if the unknown variable has the right value
         if st.effect == "Deny":
             (deny_sure if holds else deny_maybe).append(st)
         else:

@@ -52,12 +52,14 @@ def action_glob(pattern: str) -> Glob:
 
 
 @functools.lru_cache(maxsize=65536)
-def resource_glob(pattern: str) -> Glob:
+def resource_glob(pattern: str, variables: bool = True) -> Glob:
     """A resource pattern: ${*}, ${?} and ${$} are IAM's escapes for those characters; another
-    policy variable stands for an unknown value, matched as a wildcard here."""
+    policy variable stands for an unknown value, matched as a wildcard here (callers substitute
+    known values first). With `variables` off (a policy without Version 2012-10-17) the text is
+    literal."""
     tokens, i = [], 0
     while i < len(pattern):
-        if pattern.startswith("${", i) and "}" in pattern[i:]:
+        if variables and pattern.startswith("${", i) and "}" in pattern[i:]:
             end = pattern.index("}", i)
             var = pattern[i + 2:end]
             tokens.append(re.escape(var) if var in ("*", "?", "$") else STAR)
@@ -67,3 +69,48 @@ def resource_glob(pattern: str) -> Glob:
         tokens.append(STAR if c == "*" else _one(c))
         i += 1
     return Glob(tokens)
+
+
+VARIABLE = re.compile(r"\$\{([^}]*)\}")
+ESCAPES = {"*", "?", "$"}
+
+
+def variables_in(pattern: str) -> list[tuple[str, str, str | None]]:
+    """(text, key lower-case, default) of each policy variable of a pattern, escapes excluded."""
+    out = []
+    for m in VARIABLE.finditer(pattern):
+        body = m.group(1)
+        if body in ESCAPES:
+            continue
+        key, _, default = body.partition(",")
+        default = default.strip()
+        out.append((m.group(0), key.strip().lower(),
+                    default[1:-1] if len(default) >= 2 and default[0] == default[-1] == "'" else None))
+    return out
+
+
+def _literal(value: str) -> str:
+    """A request value put in a pattern: its wildcard characters are not wildcards."""
+    return "".join("${" + c + "}" if c in ESCAPES else c for c in value)
+
+
+def substitutions(pattern: str, context: dict) -> tuple[list[str], bool]:
+    """The pattern with each variable replaced by its request value(s) (or its default), and
+    whether some variable's value is unknown (left in place, matched as a wildcard).
+
+    A variable whose key the request does not have (an empty value list) and no default makes
+    the pattern match nothing: no patterns come back."""
+    patterns, unknown = [pattern], False
+    for text, key, default in variables_in(pattern):
+        values = context.get(key)
+        if values is None and default is not None:
+            values = (default,)
+        if values is None:
+            unknown = True
+            continue
+        if not values:
+            if default is None:
+                return [], False
+            values = (default,)
+        patterns = [p.replace(text, _literal(v), 1) for p in patterns for v in values[:16]]
+    return patterns, unknown

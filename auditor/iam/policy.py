@@ -27,6 +27,10 @@ class Statement:
     conditions: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
     sid: str | None = None
     source: str = ""  # "role/x inline:y" — where the statement was written
+    # Policy variables (${aws:username}) are substituted only in a policy whose Version is
+    # 2012-10-17; in an older or unversioned one the text is literal (IAM User Guide, "Policy
+    # variables": "you must include the Version element and set it to 2012-10-17").
+    variables: bool = True
 
     @property
     def action_patterns(self) -> tuple[str, ...]:
@@ -122,7 +126,7 @@ def load_document(doc: Any, source: str) -> dict:
     return doc
 
 
-def parse_statement(raw: Any, source: str, kind: str) -> Statement:
+def parse_statement(raw: Any, source: str, kind: str, variables: bool = True) -> Statement:
     if not isinstance(raw, dict):
         raise PolicyError(f"{source}: each Statement must be an object")
     effect = raw.get("Effect")
@@ -148,7 +152,7 @@ def parse_statement(raw: Any, source: str, kind: str) -> Statement:
                      not_resources=not_resources, principals=principals,
                      not_principals=not_principals, conditions=_conditions(raw.get("Condition"),
                                                                            source),
-                     sid=str(sid) if sid is not None else None, source=source)
+                     sid=str(sid) if sid is not None else None, source=source, variables=variables)
 
 
 def parse_policy(doc: Any, source: str, kind: str = "identity") -> Policy:
@@ -158,4 +162,5 @@ def parse_policy(doc: Any, source: str, kind: str = "identity") -> Policy:
         raise PolicyError(f"{source}: policy has no Statement")
     raw = d["Statement"]
     items = raw if isinstance(raw, list) else [raw]
-    return Policy(source, tuple(parse_statement(s, source, kind) for s in items))
+    variables = d.get("Version") == "2012-10-17"
+    return Policy(source, tuple(parse_statement(s, source, kind, variables) for s in items))

@@ -46,6 +46,8 @@ class Principal:
     missing_policies: tuple[str, ...] = ()
 
     def decide(self, action: str, resource: str = "*", context: Context | None = None) -> Verdict:
+        if self.kind == "role":  # a role session has no aws:username (IAM User Guide)
+            context = {"aws:username": (), **(context or {})}
         v = decide(self.statements, action, resource, context)
         if self.boundary is not None and v.decision != DENIED:
             return weakest(v, decide(self.boundary, action, resource, context))

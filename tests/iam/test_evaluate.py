@@ -48,9 +48,11 @@ CASES = [
      "arn:aws:sqs:us-east-1:1:q", None, "allowed"),
     ("s?s:* does not match s3", [policy(stmt(action="s?s:*"))], None, "s3:GetObject", BUCKET_KEY,
      None, "denied"),
-    ("policy variable acts as a wildcard",
+    # IAM User Guide, "Policy variables": aws:username is not in the request of a role session,
+    # and a variable with no value matches nothing (tests/iam/test_policy_variables.py has more).
+    ("aws:username matches nothing for a role",
      [policy(stmt(action="s3:GetObject", resource="arn:aws:s3:::home/${aws:username}/*"))], None,
-     "s3:GetObject", "arn:aws:s3:::home/alice/notes", None, "allowed"),
+     "s3:GetObject", "arn:aws:s3:::home/alice/notes", None, "denied"),
     ("${*} is a literal star",
      [policy(stmt(action="s3:GetObject", resource="arn:aws:s3:::home/${*}/x"))], None,
      "s3:GetObject", "arn:aws:s3:::home/alice/x", None, "denied"),
