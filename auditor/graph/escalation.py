@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from auditor.facts.role_needs import ECS_TASKS
 from auditor.iam import DENIED
-from auditor.iam.principals import Principal, covers_all_resources
+from auditor.iam.principals import Principal, applies_to_every_resource
 
 PASS_CONTEXT = {"iam:passedtoservice": (ECS_TASKS,)}
 LAUNCH_NEW = ("ecs:RunTask", "ecs:StartTask", "ecs:CreateService", "ecs:UpdateService")
@@ -68,7 +68,8 @@ class Finder:
         # When every statement naming iam:PassRole applies to all resources, the answer is the
         # same for every role: decide it once (a principal with PassRole on "*" meets thousands).
         self._pass_all: dict | None | bool = False
-        if self.can_pass and all(covers_all_resources(st) for st in p.statements + (p.boundary or ())
+        if self.can_pass and all(applies_to_every_resource(st)
+                                 for st in p.statements + (p.boundary or ())
                                  if statement_names(st, "iam:passrole")):
             self._pass_all = _step(p, "iam:PassRole", "*", PASS_CONTEXT)
 

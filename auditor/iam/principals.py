@@ -82,6 +82,12 @@ class Principal:
 
 
 
+def applies_to_every_resource(st: Statement) -> bool:
+    """A statement whose Resource covers every resource. A NotResource statement never does: it
+    spares what it lists, however few (a deny with NotResource guards everything else)."""
+    return st.not_resources is None and covers_all_resources(st)
+
+
 def covers_all_resources(st: Statement) -> bool:
     from auditor.iam.evaluate import resource_matches
 
@@ -132,7 +138,7 @@ def _grants(statements: tuple[Statement, ...]) -> dict[str, Grant]:
         if st.conditions:  # a deny that may apply: what it names is only conditionally allowed
             sure -= hit
             sure_all -= hit
-        elif covers_all_resources(st):
+        elif applies_to_every_resource(st):
             somewhere -= hit
             everywhere -= hit
         else:

@@ -52,6 +52,19 @@ def test_pass_role_scoped_to_other_roles_is_no_path():
     assert {t for _, t, _ in paths(dev)[1]} == {"weak"}
 
 
+def test_a_not_resource_deny_guardrail_spares_its_roles_and_the_path_to_them_stays():
+    # The common guardrail: PassRole on "*", denied on every role but role/strong*. The spared
+    # role is still passable (IAM User Guide, "NotResource": the deny applies to everything
+    # else), so the path to it is found, and the deny keeps it to that role.
+    dev = user("dev", allow(["iam:PassRole", "ecs:RegisterTaskDefinition", "ecs:RunTask"]),
+               {"Effect": "Deny", "Action": "iam:PassRole",
+                "NotResource": "arn:aws:iam::111122223333:role/strong*"})
+    m, found = paths(dev)
+    assert ("dev", "strong", "new-task-definition") in found
+    assert "weak" not in {t for _, t, _ in found}
+    assert dev.arn in {e.arn for e in m.who_can("iam:PassRole").principals}
+
+
 def test_target_role_weaker_than_the_principal_is_not_reported():
     # The principal can already do everything WEAK can.
     dev = user("dev", allow(["iam:PassRole", "ecs:RegisterTaskDefinition", "ecs:RunTask",

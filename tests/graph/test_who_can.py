@@ -29,3 +29,16 @@ def test_a_condition_makes_it_conditional_on_some_resource():
     [entry] = [e for e in AccessModel(inventory(roles=[cond])).who_can("sqs:SendMessage").principals
                if e.arn == cond.arn]
     assert entry.decision == "conditional" and entry.resources == ("*",)
+
+
+def test_a_data_perimeter_deny_leaves_the_bucket_it_spares():
+    # Allow s3:* everywhere, deny it on everything but one bucket (IAM User Guide, NotResource):
+    # for that bucket the answer is yes, not "nobody".
+    r = role("app", allow("s3:*"), {"Effect": "Deny", "Action": "s3:*",
+                                    "NotResource": ["arn:aws:s3:::kept", "arn:aws:s3:::kept/*"]})
+    m = AccessModel(inventory(roles=[r]))
+    assert r.arn in {e.arn for e in m.who_can("s3:GetObject", "arn:aws:s3:::kept/report").principals}
+    assert r.arn not in {e.arn for e in m.who_can("s3:GetObject", "arn:aws:s3:::other/x").principals}
+    assert r.arn in {e.arn for e in m.who_can("s3:GetObject").principals}
+    [row] = [g for g in m.what_can(r.arn).permissions if g.action == "s3:getobject"]
+    assert row.decision == "allowed"
