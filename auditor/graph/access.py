@@ -172,6 +172,10 @@ class AccessModel:
                 else list(st.resources)
             for action in statement_actions(st) & p.grant_keys:
                 resources.setdefault(action, {}).update(dict.fromkeys(res))
+        if p.boundary is not None:  # a boundary limits resources too, not only actions
+            limits = _allowed_patterns(p.boundary)
+            resources = {a: dict.fromkeys(intersect(list(r), limits.get(a, ["*"])))
+                         for a, r in resources.items()}
         rows = [Permission(action, r, "conditional" if p.grants[action].conditional else "allowed",
                            role_arn)
                 for action in sorted(resources) for r in resources[action]]
@@ -293,3 +297,34 @@ def _patterns(p, action: str) -> tuple[str, ...]:
             out.update(dict.fromkeys([f"NOT {r}" for r in st.not_resources]
                                      if st.not_resources is not None else st.resources))
     return tuple(out)
+
+
+def _allowed_patterns(statements) -> dict[str, list[str]]:
+    """action -> the resource patterns the allow statements give it."""
+    out: dict[str, list[str]] = {}
+    for st in statements:
+        if st.effect == "Allow":
+            res = [f"NOT {r}" for r in st.not_resources] if st.not_resources is not None \
+                else list(st.resources)
+            for action in statement_actions(st):
+                out.setdefault(action, []).extend(res)
+    return out
+
+
+def intersect(ours: list[str], limits: list[str]) -> list[str]:
+    """Resource patterns in both lists, the narrower of each overlapping pair ("*" and t -> t;
+    b/* and b/k -> b/k). Pairs that overlap only partly keep our pattern (an overestimate)."""
+    from auditor.iam.evaluate import resource_matches
+
+    out: dict[str, None] = {}
+    for a in ours:
+        for b in limits:
+            if b == "*" or b.startswith("NOT ") or a == b:
+                out[a] = None
+            elif a == "*" or a.startswith("NOT "):
+                out[b] = None
+            elif resource_matches(b, a):
+                out[a] = None  # a lies within b
+            elif resource_matches(a, b):
+                out[b] = None
+    return list(out)

@@ -42,3 +42,20 @@ def test_a_data_perimeter_deny_leaves_the_bucket_it_spares():
     assert r.arn in {e.arn for e in m.who_can("s3:GetObject").principals}
     [row] = [g for g in m.what_can(r.arn).permissions if g.action == "s3:getobject"]
     assert row.decision == "allowed"
+
+
+def test_what_can_shows_a_boundary_limiting_resources_not_only_actions():
+    # IAM User Guide, "Permissions boundaries for IAM entities": effective permissions are the
+    # intersection, so dynamodb:PutItem is on the one table the boundary allows, not on "*".
+    from dataclasses import replace
+
+    from auditor.model import ManagedPolicy
+    from tests.builders import policy
+
+    table = f"arn:aws:dynamodb:us-east-1:{ACCT}:table/orders"
+    b = ManagedPolicy(arn=f"arn:aws:iam::{ACCT}:policy/b", name="b", default_version_id="v1",
+                      document=policy(allow("dynamodb:PutItem", table)))
+    r = replace(role("app", allow("dynamodb:*")), permissions_boundary_arn=b.arn)
+    m = AccessModel(inventory(roles=[r], managed_policies=(b,)))
+    rows = {(x.action, x.resource) for x in m.what_can(r.arn).permissions}
+    assert rows == {("dynamodb:putitem", table)}
