@@ -7,6 +7,7 @@ import json
 import pandas as pd
 
 from auditor.advice.results import CostRow
+from auditor.rules.engine import SEVERITIES
 
 FINDING_COLUMNS = ["fingerprint", "rule_id", "rule_name", "category", "severity", "title",
                    "message", "resource_type", "resource_arn", "region", "account_id",
@@ -16,7 +17,7 @@ PERMISSION_COLUMNS = ["workload", "via", "role_arn", "action", "resource", "deci
 EXPANDED_PERMISSION_COLUMNS = PERMISSION_COLUMNS[:6]
 COST_COLUMNS = ["service_arn", "service", "cluster", "launch_type", "size", "desired_count",
                 "monthly_cost_usd", "recommendation", "monthly_saving_usd", "fits_fargate",
-                "fits_ec2", "assumptions"]
+                "fits_ec2", "assumptions", "region", "vcpu", "memory_gb"]
 
 
 def findings_frame(findings) -> pd.DataFrame:
@@ -27,7 +28,10 @@ def findings_frame(findings) -> pd.DataFrame:
         d["references"] = ";".join(f.references)
         d["evidence"] = json.dumps(f.evidence, sort_keys=True, default=str)
         rows.append({c: d.get(c) for c in FINDING_COLUMNS})
-    return pd.DataFrame(rows, columns=FINDING_COLUMNS)
+    frame = pd.DataFrame(rows, columns=FINDING_COLUMNS)
+    # Account ids are text (leading zeros), and severities sort by severity, not alphabetically.
+    return frame.astype({"account_id": "string"}).assign(
+        severity=pd.Categorical(frame["severity"], categories=list(SEVERITIES), ordered=True))
 
 
 def workload_identities(model):

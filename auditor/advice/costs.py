@@ -335,13 +335,15 @@ class Advice:
                 monthly_saving_usd=best["monthly_saving_usd"] if best else 0.0,
                 assumptions="; ".join(sc.assumptions),
                 fits_fargate="yes" if fit.fargate.fits else "no: " + ", ".join(fit.fargate.blockers),
-                fits_ec2=", ".join(fit.ec2.instance_types[:3]) or "no listed type"))
+                fits_ec2=", ".join(fit.ec2.instance_types[:3]) or "no listed type",
+                region=sc.service.region, vcpu=sc.cpu / 1024, memory_gb=sc.memory / 1024))
         for arn, cost in self.idle().items():
             out.append(CostRow(
                 service_arn="", service="(idle capacity)", cluster=arn.rsplit("/", 1)[-1],
                 launch_type="EC2", size="", desired_count=0, monthly_cost_usd=round(cost, 2),
                 recommendation="", monthly_saving_usd=0.0,
-                assumptions="registered capacity no service reserves", fits_fargate="", fits_ec2=""))
+                assumptions="registered capacity no service reserves", fits_fargate="", fits_ec2="",
+                region=arn.split(":")[3] if arn.count(":") >= 5 else ""))
         return out
 
     def pricing_meta(self) -> dict:

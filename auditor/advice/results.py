@@ -45,3 +45,6 @@ class CostRow:
     assumptions: str
     fits_fargate: str
     fits_ec2: str
+    region: str = ""
+    vcpu: float | None = None  # the task size as numbers, beside the `size` text
+    memory_gb: float | None = None

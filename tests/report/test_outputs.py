@@ -45,6 +45,17 @@ def test_findings_json_and_csv_follow_the_contract(tmp_path):
     assert admin.source_policy == "role app inline policy p" and admin.statement == "#1"
     costs = pd.read_csv(out / "costs.csv")
     assert costs.loc[0, "monthly_cost_usd"] == round((0.25 * 0.04048 + 0.5 * 0.004445) * 730 * 2, 2)
+    # Sizes as numbers beside the text, and the region.
+    row = costs.loc[0]
+    assert (row.vcpu, row.memory_gb, row.region) == (0.25, 0.5, "us-east-1")
+
+
+def test_the_findings_frame_keeps_account_ids_as_text_and_orders_severities():
+    frame = audit(small()).findings_frame()
+    assert frame.account_id.dtype == "string" and frame.account_id.iloc[0] == "111122223333"
+    ordered = list(frame.sort_values("severity").severity.astype(str).unique())
+    assert ordered == sorted(ordered, key=["critical", "high", "medium", "low", "info"].index)
+    assert ordered != sorted(ordered)  # not alphabetical: critical, medium, low, info here
 
 
 def test_diff_and_baseline_mark_new_and_resolved(tmp_path):
