@@ -69,8 +69,10 @@ def _cmp_string(op: str, have: str, want: str) -> bool:
     if op in ("ArnLike", "ArnNotLike", "ArnEquals", "ArnNotEquals"):
         # Each of the six colon-separated parts is matched on its own: a wildcard in the
         # account part cannot reach into the region (IAM User Guide, "ARN condition operators").
-        hp, wp = have.split(":", 5), want.split(":", 5)
-        return len(hp) == len(wp) == 6 and all(resource_matches(w, h) for h, w in zip(hp, wp, strict=True))
+        # A pattern of fewer parts ("*", "arn:aws:ecs:*") lets its last part cover the rest.
+        wp = want.split(":", 5)
+        hp = have.split(":", len(wp) - 1)
+        return len(hp) == len(wp) and all(resource_matches(w, h) for h, w in zip(hp, wp, strict=True))
     if op == "Bool":
         return have.lower() == want.lower()
     if op == "BinaryEquals":

@@ -65,6 +65,8 @@ def test_arn_like_matches_each_part_on_its_own():
     assert holds("ArnLike", "aws:SourceArn", ["arn:aws:ecs:*:111122223333:*"], ctx) is True
     # A wildcard in the service part does not swallow the region and account.
     assert holds("ArnLike", "aws:SourceArn", ["arn:aws:*:111122223333:task/*"], ctx) is False
+    assert holds("ArnLike", "aws:SourceArn", ["*"], ctx) is True
+    assert holds("ArnLike", "aws:SourceArn", ["arn:aws:ecs:*"], ctx) is True
 
 
 def test_unknown_operators_and_unparsable_values_are_unknown():
