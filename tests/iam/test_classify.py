@@ -89,3 +89,18 @@ def test_trust_guards_are_found_in_any_operator_form():
     items, _ = trustees(policy({"Effect": "Allow", "Action": "sts:AssumeRole",
                              "Principal": {"AWS": ["arn:aws:iam::999988887777:root", "*"]}}), "t")
     assert [(t.kind, t.account) for t in items] == [("aws", "999988887777"), ("any", None)]
+
+
+def test_every_action_named_in_the_knowledge_tables_is_in_the_catalogue():
+    # The docstring of auditor.iam.knowledge promises it: a typo would silently weaken a rule.
+    from auditor.facts import role_needs
+    from auditor.iam import knowledge
+    from auditor.iam.catalogue import catalogue
+
+    names = [a for m in knowledge.ESCALATION_METHODS.values() for a in m]
+    names += [*knowledge.DATA_READ_ACTIONS, *knowledge.CREDENTIAL_ACTIONS,
+              *knowledge.CREDENTIAL_ACTIONS_ON_ALL, *role_needs.ECR_PULL_ACTIONS,
+              *role_needs.LOGS_ACTIONS, *role_needs.ECS_AGENT_ACTIONS, *role_needs.SSM_AGENT_ACTIONS,
+              *role_needs.EXECUTION_SECRET_ACTIONS]
+    unknown = sorted(a for a in names if not catalogue().expand(a))
+    assert not unknown, unknown
