@@ -51,7 +51,7 @@ def atomic_write_text(path: Path, text: str) -> Path:
 MARK = ".ecs-auditor-output"
 # What an output folder of an earlier version (before the mark) held: such a folder is ours too.
 KNOWN_OUTPUTS = {"snapshot.json.gz", "findings.json", "findings.csv", "permissions.csv",
-                 "costs.csv", "report.html", "findings.ocsf.json", "findings.asff.json", "screens"}
+                 "costs.csv", "report.html"}
 
 
 class OutputError(ValueError):

@@ -177,12 +177,13 @@ def markdown(results: dict) -> str:
               "peak MB | ratio | ecs-auditor misses (admin, passrole, secrets, wildcard) |",
               "|---|---|---|---|---|---|---|"]
     for n, row in o["iam_only"].items():
-        e, c = row["ecs_auditor"], row.get("cloudsplaining")
-        ratio = f"{c['wall_seconds'] / e['wall_seconds']:.1f}x" if c else "-"
+        e, c = row["ecs_auditor"], row.get("cloudsplaining", "not run")  # None: not installed
+        ran = isinstance(c, dict)
+        ratio = f"{c['wall_seconds'] / e['wall_seconds']:.1f}x" if ran else "-"
         misses = ", ".join(map(str, e["missed"].values()))
         lines.append(f"| {n} roles | {e['wall_seconds']} | {e['peak_mb']} | "
-                     f"{c['wall_seconds'] if c else 'not run' if n in ('10000',) else 'not installed'} | "
-                     f"{c['peak_mb'] if c else '-'} | {ratio} | {misses} |")
+                     f"{c['wall_seconds'] if ran else c or 'not installed'} | "
+                     f"{c['peak_mb'] if ran else '-'} | {ratio} | {misses} |")
     return "\n".join(lines) + "\n"
 
 

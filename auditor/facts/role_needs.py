@@ -3,6 +3,7 @@ instance role for the agent (aws-facts.md 6.1 and 6.4)."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from auditor.facts.images import ecr_repository
@@ -120,6 +121,7 @@ def needs_execution_role(td: TaskDefinition, launch_types: set[str]) -> list[str
     return reasons
 
 
+@functools.cache  # asked once per role by several rules; the answer never changes
 def needed_actions(kind: str, with_ssm_agent: bool = False) -> frozenset[str]:
     """Expanded, lower-case actions a role of this kind needs for ECS itself to work, whatever
     task definitions use it: ECR pull and logs for an execution role, the agent's set for an

@@ -18,7 +18,7 @@ from auditor.graph.answers import (
 )
 from auditor.graph.escalation import EscalationPath, Finder, Reach, Targets, find_reach
 from auditor.graph.permissions import PermissionGrant, grant_rows
-from auditor.graph.simulate import simulate_principal
+from auditor.graph.simulate import most_permissive, simulate_principal
 from auditor.graph.workloads import Workload, select_workloads
 from auditor.iam import DENIED, Classification, build_principals, classify
 from auditor.iam.catalogue import action_matches, catalogue
@@ -128,8 +128,7 @@ class AccessModel:
         each = [simulate_principal(self.principals[i.role_arn], action, resource, context)
                 | {"via_role": i.role_arn} for i in self.identities(w) if i.role_arn in self.principals]
         # Not the execution role: it is ECS's own, the application's code never holds it.
-        rank = {"denied": 0, "conditional": 1, "allowed": 2}
-        best = max(each, key=lambda r: rank[r["decision"]], default=None)
+        best = most_permissive(each)
         return {"principal": principal, "action": action.lower(), "resource": resource,
                 "decision": best["decision"] if best else "denied",
                 "decided_by": best["decided_by"] if best else [],

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from auditor.facts.role_needs import ECS_TASKS
 from auditor.iam import DENIED
+from auditor.iam.evaluate import names_action
 from auditor.iam.principals import Principal, applies_to_every_resource
 
 PASS_CONTEXT = {"iam:passedtoservice": (ECS_TASKS,)}
@@ -70,7 +71,7 @@ class Finder:
         self._pass_all: dict | None | bool = False
         if self.can_pass and all(applies_to_every_resource(st)
                                  for st in p.statements + (p.boundary or ())
-                                 if statement_names(st, "iam:passrole")):
+                                 if names_action(st, "iam:passrole")):
             self._pass_all = _step(p, "iam:PassRole", "*", PASS_CONTEXT)
 
     def passes(self, role: Principal) -> dict | None:
@@ -182,10 +183,3 @@ def gained_count(mine: frozenset[str], theirs: frozenset[str]) -> int:
     if len(mine) < len(theirs):
         return len(theirs) - sum(1 for a in mine if a in theirs)
     return sum(1 for a in theirs if a not in mine)
-
-
-def statement_names(st, action: str) -> bool:
-    from auditor.iam.catalogue import action_matches
-    if st.not_actions is not None:
-        return not any(action_matches(x, action) for x in st.not_actions)
-    return any(action_matches(x, action) for x in st.actions)

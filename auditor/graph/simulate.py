@@ -6,9 +6,8 @@ on a key the context does not supply makes the answer `conditional` and is named
 
 from __future__ import annotations
 
-from auditor.iam import CONDITIONAL, DENIED, decide
-from auditor.iam.catalogue import action_matches
-from auditor.iam.evaluate import Context, Verdict, weakest
+from auditor.iam import ALLOWED, CONDITIONAL, DENIED, decide
+from auditor.iam.evaluate import RANK, Context, Verdict, names_action, weakest
 from auditor.iam.glob import variables_in
 from auditor.iam.policy import Statement
 from auditor.iam.principals import Principal
@@ -34,20 +33,17 @@ def _entry(layer: str, st: Statement, effect: str, context: Context) -> dict:
             "conditions_unknown": keys}
 
 
+def _nothing(layer: str, policy: str = "") -> dict:
+    """No statement of this layer applies (an implicit deny, or a boundary that allows nothing)."""
+    return {"layer": layer, "effect": "none", "policy": policy, "sid": "", "conditions_unknown": []}
+
+
 def _layer(layer: str, statements, action: str, resource: str,
            context: Context) -> tuple[Verdict, list[dict]]:
     v = decide(statements, action, resource, context)
     used = [_entry(layer, st, "allow", context) for st in v.allows]
     used += [_entry(layer, st, "deny", context) for st in v.denies]
-    if not used:
-        used = [{"layer": layer, "effect": "none", "policy": "", "sid": "", "conditions_unknown": []}]
-    return v, used
-
-
-def _names(st: Statement, action: str) -> bool:
-    if st.not_actions is not None:
-        return not any(action_matches(p, action) for p in st.not_actions)
-    return any(action_matches(p, action) for p in st.actions)
+    return v, used or [_nothing(layer)]
 
 
 def _on_some_resource(p: Principal, action: str, context: Context) -> dict:
@@ -55,24 +51,28 @@ def _on_some_resource(p: Principal, action: str, context: Context) -> dict:
     answers (the same one who-can and what-can read); decided_by lists the statements that name
     the action."""
     g = p.grants.get(action.lower())
-    decision = DENIED if g is None else CONDITIONAL if g.conditional else "allowed"
-    used = [_entry("identity", st, st.effect.lower(), context) for st in p.statements if _names(st, action)]
+    decision = DENIED if g is None else CONDITIONAL if g.conditional else ALLOWED
+    used = [_entry("identity", st, st.effect.lower(), context) for st in p.statements
+            if names_action(st, action)]
     used += [_entry("boundary", st, st.effect.lower(), context) for st in p.boundary or ()
-             if _names(st, action)]
+             if names_action(st, action)]
     if p.boundary is not None and not any(u["layer"] == "boundary" for u in used):
-        used.append({"layer": "boundary", "effect": "none", "policy": "permissions boundary",
-                     "sid": "", "conditions_unknown": []})
+        used.append(_nothing("boundary", "permissions boundary"))
     return {"principal": p.arn, "action": action.lower(), "resource": None, "decision": decision,
-            "decided_by": used or [{"layer": "identity", "effect": "none", "policy": "", "sid": "",
-                                    "conditions_unknown": []}], "via_role": None}
+            "decided_by": used or [_nothing("identity")], "via_role": None}
 
 
 def simulate_principal(p: Principal, action: str, resource: str | None, context: Context) -> dict:
     if resource is None:
         return _on_some_resource(p, action, context)
+    context = p.request_context(context)  # the same request Principal.decide judges
     v, used = _layer("identity", p.statements, action, resource, context)
     if p.boundary is not None and v.decision != DENIED:
         b, bused = _layer("boundary", p.boundary, action, resource, context)
         v, used = weakest(v, b), used + bused
     return {"principal": p.arn, "action": action.lower(), "resource": resource,
             "decision": v.decision, "decided_by": used, "via_role": None}
+
+
+def most_permissive(results: list[dict]) -> dict | None:
+    return max(results, key=lambda r: RANK[r["decision"]], default=None)

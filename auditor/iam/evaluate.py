@@ -19,7 +19,7 @@ from auditor.iam.glob import resource_glob, substitutions
 from auditor.iam.policy import Statement
 
 ALLOWED, CONDITIONAL, DENIED = "allowed", "conditional", "denied"
-_RANK = {DENIED: 0, CONDITIONAL: 1, ALLOWED: 2}
+RANK = {DENIED: 0, CONDITIONAL: 1, ALLOWED: 2}  # least to most permissive
 Context = dict[str, tuple[str, ...]]
 
 
@@ -41,13 +41,17 @@ def pattern_verdict(pattern: str, resource: str, variables: bool, context: Conte
     return False
 
 
+def names_action(st: Statement, action: str) -> bool:
+    """Does the statement's Action (or NotAction) cover this action?"""
+    if st.not_actions is not None:
+        return not any(action_matches(p, action) for p in st.not_actions)
+    return any(action_matches(p, action) for p in st.actions)
+
+
 def statement_matches(st: Statement, action: str, resource: str,
                       context: Context | None = None) -> bool | None:
     """True, False, or None when only an unknown policy variable could make it match."""
-    if st.not_actions is not None:
-        if any(action_matches(p, action) for p in st.not_actions):
-            return False
-    elif not any(action_matches(p, action) for p in st.actions):
+    if not names_action(st, action):
         return False
     verdicts = [pattern_verdict(p, resource, st.variables, context)
                 for p in (st.not_resources if st.not_resources is not None else st.resources)]
@@ -191,4 +195,4 @@ def decide(statements: Iterable[Statement], action: str, resource: str,
 
 def weakest(*verdicts: Verdict) -> Verdict:
     """Intersection (identity policy and boundary): the least permissive decision wins."""
-    return min(verdicts, key=lambda v: _RANK[v.decision])
+    return min(verdicts, key=lambda v: RANK[v.decision])

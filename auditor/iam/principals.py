@@ -45,9 +45,13 @@ class Principal:
     attached_policy_arns: tuple[str, ...] = ()
     missing_policies: tuple[str, ...] = ()
 
+    def request_context(self, context: Context | None = None) -> Context:
+        """The request values this principal's requests always have: a role session has no
+        aws:username (IAM User Guide, "Policy variables"); the caller's values come on top."""
+        return {"aws:username": (), **(context or {})} if self.kind == "role" else dict(context or {})
+
     def decide(self, action: str, resource: str = "*", context: Context | None = None) -> Verdict:
-        if self.kind == "role":  # a role session has no aws:username (IAM User Guide)
-            context = {"aws:username": (), **(context or {})}
+        context = self.request_context(context)
         v = decide(self.statements, action, resource, context)
         if self.boundary is not None and v.decision != DENIED:
             return weakest(v, decide(self.boundary, action, resource, context))

@@ -81,3 +81,13 @@ def test_simulate_from_the_command_line(demo_snapshot):
     bad = run_cli("simulate", "--snapshot", str(path), "--principal", "arn:aws:iam::1:role/nope",
                   "--action", "iam:CreateUser")
     assert bad.returncode == 2 and "not an IAM role" in bad.stderr
+
+
+def test_simulate_and_the_engine_judge_a_role_the_same_way():
+    # A role session has no aws:username: the home-folder pattern matches nothing for it, in
+    # simulate as in every other answer (IAM User Guide, "Policy variables").
+    result, r, _ = one_role(allow("s3:GetObject", "arn:aws:s3:::home/${aws:username}/*"))
+    key = "arn:aws:s3:::home/app/notes"
+    out = result.simulate(r.arn, "s3:GetObject", key)
+    assert out["decision"] == result.model.principals[r.arn].decide("s3:GetObject", key).decision
+    assert out["decision"] == "denied"

@@ -6,7 +6,7 @@ value makes the answer conditional, never a guess."""
 from __future__ import annotations
 
 from auditor.iam import build_principals
-from auditor.model import InlinePolicy, User
+from auditor.model import InlinePolicy, Inventory, User
 from tests.builders import ACCT, iam_inventory, iam_role
 
 HOME = "arn:aws:s3:::home/${aws:username}/*"
@@ -14,7 +14,6 @@ HOME = "arn:aws:s3:::home/${aws:username}/*"
 
 def user_with(doc: dict):
     u = User(arn=f"arn:aws:iam::{ACCT}:user/alice", name="alice", inline_policies=(InlinePolicy("p", doc),))
-    from auditor.model import Inventory
     return build_principals(Inventory(account_id=ACCT, users=(u,)))[u.arn]
 
 
