@@ -16,6 +16,7 @@ from auditor.advice.results import CostRow, Fit
 from auditor.graph import AccessModel, build_graph
 from auditor.graph.answers import WhatCan, WhoCan
 from auditor.model import Inventory
+from auditor.rules.checks import RuleCheck, run_checks
 from auditor.rules.context import AuditContext
 from auditor.rules.engine import SEVERITIES, CoverageGap, Finding, rules_reading, run_rules
 from auditor.rules.reads import IAM
@@ -32,6 +33,7 @@ class AuditResult:
     generated_at: str = ""
     pricing: dict = field(default_factory=dict)
     fits: list[Fit] = field(default_factory=list)  # launch-type fit per workload
+    checks: list[RuleCheck] = field(default_factory=list)  # per rule: resources passed and failed
 
     @cached_property
     def graph(self) -> nx.MultiDiGraph:
@@ -59,9 +61,21 @@ class AuditResult:
         return {"by_severity": by_sev, "by_category": dict(sorted(by_cat.items())),
                 "muted": len(self.findings) - len(live), "total": len(live)}
 
-    def findings_frame(self) -> pd.DataFrame:
+    def controls(self) -> list[dict]:
+        """Per compliance control: resources checked, passed, failed, muted, not checked."""
+        from auditor.rules.checks import control_results
+        return control_results(self.checks)
+
+    def passes(self) -> list[dict]:
+        """Every (rule, resource) that was checked and passed, shaped like a finding."""
+        from auditor.rules.checks import pass_records
+        return pass_records(self.checks, self.inventory.account_id)
+
+    def findings_frame(self, status: tuple[str, ...] = ("fail",)) -> pd.DataFrame:
+        """Findings (status FAIL) and, with "pass" in `status`, the resources that passed."""
         from auditor.frames import findings_frame
-        return findings_frame(self.findings)
+        return findings_frame(self.findings if "fail" in status else [],
+                              self.passes() if "pass" in status else ())
 
     def permissions_frame(self) -> pd.DataFrame:
         from auditor.frames import permissions_frame
@@ -130,8 +144,10 @@ def audit(inv: Inventory, mutelist: str | Path | list | None = None, pricing: st
     if baseline is not None:
         old = set(baseline)
         findings = [replace(f, new=f.fingerprint not in old) for f in findings]
-    return AuditResult(inv, model, findings, coverage_gaps(inv, model, failures), costs, expired,
-                       datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), pricing_meta, fits)
+    coverage = coverage_gaps(inv, model, failures)
+    return AuditResult(inv, model, findings, coverage, costs, expired,
+                       datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), pricing_meta, fits,
+                       run_checks(ctx, findings, coverage))
 
 
 callable_module(__name__)

@@ -11,7 +11,8 @@ from auditor.rules.engine import SEVERITIES
 
 FINDING_COLUMNS = ["fingerprint", "rule_id", "rule_name", "category", "severity", "title",
                    "message", "resource_type", "resource_arn", "region", "account_id",
-                   "related_arns", "evidence", "remediation", "references", "muted"]
+                   "related_arns", "evidence", "remediation", "references", "muted", "status",
+                   "compliance"]
 PERMISSION_COLUMNS = ["workload", "via", "role_arn", "action", "resource", "decision", "source_policy",
                       "statement", "actions_covered", "actions_left", "admin_equivalent"]
 EXPANDED_PERMISSION_COLUMNS = PERMISSION_COLUMNS[:6]
@@ -20,13 +21,15 @@ COST_COLUMNS = ["service_arn", "service", "cluster", "launch_type", "size", "des
                 "fits_ec2", "assumptions", "region", "vcpu", "memory_gb"]
 
 
-def findings_frame(findings) -> pd.DataFrame:
+def findings_frame(findings, passes=()) -> pd.DataFrame:
+    """One row per finding (status FAIL), then one per resource a rule passed, if given."""
     rows = []
-    for f in findings:
-        d = f.to_dict()
-        d["related_arns"] = ";".join(f.related_arns)
-        d["references"] = ";".join(f.references)
-        d["evidence"] = json.dumps(f.evidence, sort_keys=True, default=str)
+    for d in [*(f.to_dict() | {"status": "FAIL"} for f in findings), *passes]:
+        d = dict(d)
+        d["related_arns"] = ";".join(d["related_arns"])
+        d["references"] = ";".join(d["references"])
+        d["evidence"] = json.dumps(d["evidence"], sort_keys=True, default=str)
+        d["compliance"] = ";".join(f"{c['framework']}:{c['control']}" for c in d["compliance"])
         rows.append({c: d.get(c) for c in FINDING_COLUMNS})
     frame = pd.DataFrame(rows, columns=FINDING_COLUMNS)
     # Account ids are text (leading zeros), and severities sort by severity, not alphabetically.

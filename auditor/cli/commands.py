@@ -27,6 +27,10 @@ def cmd_collect(args: argparse.Namespace) -> int:
 def cmd_permissions(args: argparse.Namespace) -> int:
     from auditor.collect import declared_actions
 
+    if args.security_hub:
+        from auditor.security_hub import policy as security_hub_policy
+        print(json.dumps(security_hub_policy(), indent=2))
+        return 0
     policy = {"Version": "2012-10-17", "Statement": [
         {"Sid": "EcsAuditorReadOnly", "Effect": "Allow", "Action": declared_actions(),
          "Resource": "*"}]}
@@ -119,13 +123,23 @@ def cmd_what_can(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_audit(inv, args: argparse.Namespace, inputs: dict, snapshot_writer=None, progress=None) -> int:
+def run_audit(inv, args: argparse.Namespace, inputs: dict, snapshot_writer=None, progress=None,
+              aws: tuple | None = None) -> int:
+    """Audit, append to the history, write the outputs, import into Security Hub if asked.
+    `aws`: (boto3 session or None, endpoint URL or None) for Security Hub."""
     from auditor.audit import audit
+    from auditor.history import HistoryError, append
     from auditor.report import WriteOptions, write_outputs
 
     result = audit(inv, mutelist=inputs["mutelist"], pricing=args.pricing, baseline=inputs["baseline"],
                    principals=args.principals)
-    options = WriteOptions(permissions=args.permissions, max_output_bytes=args.max_output_mb << 20)
+    if args.history:
+        try:
+            append(result, args.history)
+        except HistoryError as e:
+            raise UsageError(str(e)) from None
+    options = WriteOptions(permissions=args.permissions, max_output_bytes=args.max_output_mb << 20,
+                           status=inputs["status"], history=args.history)
     out = write_outputs(result, inputs["folder"], inputs["formats"], snapshot_writer, options)
     if progress:
         progress.done()
@@ -133,7 +147,38 @@ def run_audit(inv, args: argparse.Namespace, inputs: dict, snapshot_writer=None,
         print_summary(result, out)
     for note in options.notes:  # a capped output is said even with --quiet
         print(f"ecs-auditor: note: {note}", file=sys.stderr)
-    return 1 if result.fails(args.fail_on) else 0
+    code = 1 if result.fails(args.fail_on) else 0
+    if args.security_hub:
+        code = max(code, _to_security_hub(result, args, inputs["status"], *(aws or (None, None))))
+    return code
+
+
+def _to_security_hub(result, args: argparse.Namespace, status, session, endpoint: str | None) -> int:
+    """Import after the outputs are safely written; a refusal is said in one line (exit 2)."""
+    import boto3
+
+    from auditor.report.security_formats import asff_findings
+    from auditor.security_hub import SecurityHubError, import_findings
+
+    findings = asff_findings(result, status)
+    region = args.security_hub_region or (result.inventory.regions or ("us-east-1",))[0]
+    account = result.inventory.account_id
+    session = session or boto3.session.Session(profile_name=args.profile)
+    client = session.client("securityhub", region_name=region, endpoint_url=endpoint)
+    product = f"arn:aws:securityhub:{region}:{account}:product/{account}/default"
+    findings = [{**f, "ProductArn": product} for f in findings]
+    try:
+        report = import_findings(client, findings, account, product)
+    except SecurityHubError as e:
+        raise UsageError(f"{e} (the output folder was written)") from None
+    if not args.quiet:
+        print(report.summary(), file=sys.stderr)
+    if report.failed:
+        first = report.failed[0]
+        print(f"ecs-auditor: error: Security Hub rejected {len(report.failed)} findings, e.g. "
+              f"{first['Id']}: {first['ErrorCode']} {first['ErrorMessage'][:200]}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def print_summary(result, out) -> None:
@@ -157,7 +202,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
     if not args.snapshot and not args.iam_details:
         raise UsageError("give a SNAPSHOT, or --iam-details FILE for an IAM-only audit")
     with inputs["folder"]:
-        return run_audit(audit_inventory(args.snapshot, args.iam_details), args, inputs)
+        return run_audit(audit_inventory(args.snapshot, args.iam_details), args, inputs,
+                         aws=(None, args.endpoint_url))
 
 
 def scan(args: argparse.Namespace, opts, session=None, progress=None) -> int:
@@ -173,7 +219,7 @@ def scan(args: argparse.Namespace, opts, session=None, progress=None) -> int:
         inv = collect(opts, session=session, say=progress.say)
         progress.say(f"collected {len(inv.services)} services, {len(inv.roles)} roles; auditing")
         return run_audit(inv, args, inputs, lambda folder: save_snapshot(inv, folder / "snapshot.json.gz"),
-                         progress)
+                         progress, aws=(session, opts.endpoint_url))
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
@@ -234,7 +280,25 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return scan(args, opts, session, progress)
 
 
+def cmd_history(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from auditor.history import HistoryError, format_trend, trend
+
+    try:
+        since = date.fromisoformat(args.since) if args.since else None
+    except ValueError:
+        raise UsageError(f"--since must be a date YYYY-MM-DD, got {args.since!r}") from None
+    try:
+        data = trend(args.dir, since)
+    except HistoryError as e:
+        raise UsageError(str(e)) from None
+    print(json.dumps(data, indent=2, default=str) if args.json else format_trend(data))
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "history": cmd_history,
     "demo": cmd_demo,
     "pricing": cmd_pricing,
     "audit": cmd_audit,

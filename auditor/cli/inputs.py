@@ -75,10 +75,11 @@ def audit_inputs(args: argparse.Namespace) -> dict:
     """Read and check every audit input up front, so that a typo fails before a long scan."""
     from auditor.facts.prices import PricingError, load_prices
     from auditor.mutelist import MutelistError, load_mutelist
-    from auditor.report import parse_formats
+    from auditor.report import parse_formats, parse_status
 
     try:
         formats = parse_formats(args.format)
+        status = parse_status(args.status)
         mutelist = load_mutelist(args.mutelist) if args.mutelist else None
         if args.pricing:
             load_prices(args.pricing)
@@ -92,8 +93,10 @@ def audit_inputs(args: argparse.Namespace) -> dict:
         folder = OutputFolder(args.output)
     except OutputError as e:
         raise UsageError(str(e)) from None
+    if args.history and Path(args.history).exists() and not Path(args.history).is_dir():
+        raise UsageError(f"--history names a folder, and {args.history} is a file")
     return {"formats": formats, "mutelist": mutelist, "baseline": _baseline(args.baseline),
-            "folder": folder}
+            "folder": folder, "status": status}
 
 
 def audit_inventory(snapshot: str | None, iam_details: list[str] | None):

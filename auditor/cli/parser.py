@@ -43,7 +43,20 @@ def _audit_opts(p: argparse.ArgumentParser, default_output: str = "reports/lates
                    help="output folder, replaced only when the run completes and only if "
                    "ecs-auditor wrote it (default: %(default)s)")
     p.add_argument("--format", default="html,csv,json", metavar="FORMATS",
-                   help="comma-separated: html, csv, json (default: %(default)s)")
+                   help="comma-separated: html, csv, json, ocsf (findings.ocsf.json, OCSF Detection "
+                   "Findings), asff (findings.asff.json, for Security Hub) (default: %(default)s)")
+    p.add_argument("--status", default="fail", metavar="fail,pass",
+                   help="rows of findings.csv, OCSF and ASFF: fail (findings), pass (each resource a "
+                   "rule checked and passed, as evidence) or both (default: %(default)s)")
+    p.add_argument("--history", metavar="DIR",
+                   help="append this run to a Parquet history under DIR (see `ecs-auditor history`); "
+                   "the report then shows the trend")
+    p.add_argument("--security-hub", action="store_true",
+                   help="import the findings into AWS Security Hub (ASFF, batches of 100) and archive "
+                   "those this run no longer reports; the only calls that write (see `permissions "
+                   "--security-hub`)")
+    p.add_argument("--security-hub-region", metavar="REGION",
+                   help="the Security Hub region to import into (default: the first audited region)")
     p.add_argument("--fail-on", choices=["critical", "high", "medium", "low", "info"],
                    help="exit 1 if a finding at or above this severity is not muted (for CI)")
     p.add_argument("--mutelist", metavar="FILE",
@@ -87,6 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="JSON of `aws iam get-account-authorization-details` (one file or one per "
                    "page): the IAM part of the audit, replacing the snapshot's")
     _audit_opts(a)
+    g = a.add_argument_group("AWS access (for --security-hub only; audit itself makes no AWS calls)")
+    g.add_argument("--profile", help="AWS profile to use (default: the environment's credentials)")
+    g.add_argument("--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL"),
+                   help="send the Security Hub calls to this URL (default: AWS_ENDPOINT_URL if set)")
 
     w = sub.add_parser("who-can", help="which roles and workloads may do ACTION")
     w.add_argument("action", help="an IAM action, e.g. iam:PassRole")
@@ -128,7 +145,15 @@ def build_parser() -> argparse.ArgumentParser:
     dm = sub.add_parser("demo", help="audit an embedded demo account (no AWS needed)")
     _audit_opts(dm, default_output="reports/demo")
 
-    sub.add_parser("permissions", help="the read-only IAM policy that collect needs")
+    pm = sub.add_parser("permissions", help="the read-only IAM policy that collect needs")
+    pm.add_argument("--security-hub", action="store_true",
+                    help="print instead the policy that --security-hub needs (its only write calls)")
+
+    h = sub.add_parser("history", help="the trend of scans appended with --history DIR")
+    h.add_argument("dir", metavar="DIR", help="the folder given to --history")
+    h.add_argument("--since", metavar="YYYY-MM-DD", help="only scans on or after this date (earlier "
+                   "scans still decide what is new)")
+    h.add_argument("--json", action="store_true", help="print JSON")
 
     pr = sub.add_parser("pricing", help="price tables for the cost advisor")
     prs = pr.add_subparsers(dest="pricing_command", required=True, metavar="refresh")

@@ -77,8 +77,10 @@ def get_services(clients: Clients, ledger: CallLedger, region: str, cluster: str
         PaginationConfig={"PageSize": 100}), resource=cluster)
     found = _describe(ledger, region, "DescribeServices", "services", arns or [], 10, lambda b: (
         ecs.describe_services(cluster=cluster, services=b, include=["TAGS"])), cluster)
-    # The API can match services of another cluster by name; keep only this one's.
-    return [s for s in found if s.get("clusterArn") == cluster]
+    # The API can match services of another cluster by name; keep only this one's. A deleted
+    # service stays describable as INACTIVE for a while (and moto keeps listing it): it runs
+    # nothing, so it is not part of the account's ECS any more.
+    return [s for s in found if s.get("clusterArn") == cluster and s.get("status") != "INACTIVE"]
 
 
 def get_container_instances(clients: Clients, ledger: CallLedger, region: str,

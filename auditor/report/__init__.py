@@ -20,6 +20,8 @@ class Format(StrEnum):
     HTML = "html"
     CSV = "csv"
     JSON = "json"
+    OCSF = "ocsf"
+    ASFF = "asff"
 
 
 @dataclass
@@ -27,6 +29,8 @@ class WriteOptions:
     permissions: str = "grants"  # or "expanded": one row per concrete action
     max_output_bytes: int = 200 << 20  # an output that would grow past this is capped
     notes: list[str] = field(default_factory=list)  # what a writer capped, for the summary
+    history: str | None = None  # a --history folder: the report shows its trend
+    status: tuple[str, ...] = ("fail",)  # rows of findings.csv and OCSF: fail, and pass as evidence
 
 
 class Writer(Protocol):
@@ -38,7 +42,9 @@ def _writers() -> dict[Format, Writer]:
     from auditor.report.csv_files import write_csv_files
     from auditor.report.findings_json import write_findings_json
     from auditor.report.html import write_html
-    return {Format.JSON: write_findings_json, Format.CSV: write_csv_files, Format.HTML: write_html}
+    from auditor.report.security_formats import write_asff, write_ocsf
+    return {Format.JSON: write_findings_json, Format.CSV: write_csv_files, Format.HTML: write_html,
+            Format.OCSF: write_ocsf, Format.ASFF: write_asff}
 
 
 FORMATS = tuple(Format)
@@ -51,6 +57,17 @@ def parse_formats(text: str) -> list[Format]:
         raise ValueError(f"unknown format(s) {', '.join(bad) or '(none)'}; choose from "
                          f"{', '.join(f.value for f in Format)}")
     return [Format(f) for f in dict.fromkeys(names)]
+
+
+STATUSES = ("fail", "pass")
+
+
+def parse_status(text: str) -> tuple[str, ...]:
+    names = [s.strip().lower() for s in text.split(",") if s.strip()]
+    bad = [s for s in names if s not in STATUSES]
+    if bad or not names:
+        raise ValueError(f"unknown status(es) {', '.join(bad) or '(none)'}; choose from fail, pass")
+    return tuple(dict.fromkeys(names))
 
 
 def write_outputs(result: AuditResult, out_dir: str | Path | OutputFolder,

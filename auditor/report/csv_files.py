@@ -31,7 +31,7 @@ def write_csv_files(result, folder: Path, options) -> list[Path]:
         _stream_expanded(result, perms, options)
     else:
         write_csv(result.permissions_frame(), perms)
-    return [write_csv(result.findings_frame(), folder / "findings.csv"), perms,
+    return [write_csv(result.findings_frame(options.status), folder / "findings.csv"), perms,
             write_csv(result.costs_frame(), folder / "costs.csv")]
 
 

@@ -9,6 +9,7 @@ from auditor import __version__
 from auditor.audit import AuditResult
 from auditor.fsutil import atomic_writer
 from auditor.model.serde import to_jsonable
+from auditor.rules.checks import checks_section
 
 FINDINGS_SCHEMA = "ecs-auditor/findings/1"
 
@@ -26,6 +27,7 @@ def findings_document(result: AuditResult, with_findings: bool = True) -> dict:
         "summary": result.summary(),
         "costs": {"services": to_jsonable(result.costs), "pricing": result.pricing,
                   "fit": to_jsonable(result.fits)},
+        "checks": checks_section(result.checks),
     }
     if with_findings:
         doc["findings"] = [f.to_dict() for f in result.findings]

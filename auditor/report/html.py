@@ -162,7 +162,23 @@ def top_risks(result, n: int = 10) -> list:
                                        "exposure" not in f.evidence, f.rule_id))[:n]
 
 
-def render_report(result) -> str:
+def trend_view(history: str | None, account: str) -> dict | None:
+    """The trend chart of a --history folder, for this account (None without history)."""
+    if not history:
+        return None
+    from auditor.history import HistoryError, trend
+
+    try:
+        scans = [s for s in trend(history)["scans"] if s["account_id"] == account]
+    except HistoryError:
+        return None
+    if not scans:
+        return None
+    points = [(s["scanned_at"], s["open"]) for s in scans[-26:]]  # half a year of weekly scans
+    return {"chart": svg.trend(points, "Open findings by severity per scan"), "scans": scans[-26:]}
+
+
+def render_report(result, history: str | None = None) -> str:
     inv = result.inventory
     summary = result.summary()
     risky = {a for f in result.findings if not f.muted and f.severity in ("critical", "high")
@@ -179,8 +195,10 @@ def render_report(result) -> str:
         costs=costs_view(result), pricing=result.pricing,
         data=safe_json(findings_data(result)),
         has_baseline=any(f.new is not None for f in result.findings),
-        new_count=sum(bool(f.new) for f in result.findings))
+        new_count=sum(bool(f.new) for f in result.findings),
+        controls=result.controls(), trend=trend_view(history, inv.account_id))
 
 
 def write_html(result, folder: Path, options=None) -> list[Path]:
-    return [atomic_write_text(folder / "report.html", render_report(result))]
+    history = options.history if options else None
+    return [atomic_write_text(folder / "report.html", render_report(result, history))]

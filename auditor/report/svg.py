@@ -98,3 +98,41 @@ def bars(items: list[tuple[str, float, float]], title: str) -> Markup:
                      f'<text x="{label_w + bw + 4}" y="{y + 12}" font-size="11">${cost:,.2f}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+SEVERITY_COLOURS = {"critical": "#7f1d1d", "high": "#b91c1c", "medium": "#c2410c", "low": "#a16207",
+                    "info": "#475569"}
+
+
+def trend(points: list[tuple[str, dict[str, int]]], title: str) -> Markup:
+    """Open findings by severity per scan: one line per severity, scans left to right.
+    `points`: (label, {severity: count}) oldest first; the viewBox lets it scale to its box."""
+    if not points:
+        return Markup("")
+    w, h, left, bottom = 560, 180, 36, 28
+    top = max((max(c.values()) for _, c in points), default=0) or 1
+    step = (w - left - 10) / max(1, len(points) - 1)
+
+    def xy(i: int, n: int) -> tuple[float, float]:
+        return left + i * step, 14 + (h - bottom - 14) * (1 - n / top)
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="trend" viewBox="0 0 {w} {h}" '
+             f'width="{w}" height="{h}" role="img" aria-label="{escape(title)}">'
+             f'<text x="0" y="10" font-size="11" font-weight="bold">{escape(title)}</text>'
+             f'<text x="{left - 4}" y="18" font-size="9" text-anchor="end">{top}</text>'
+             f'<text x="{left - 4}" y="{h - bottom}" font-size="9" text-anchor="end">0</text>'
+             f'<line x1="{left}" y1="{h - bottom}" x2="{w - 10}" y2="{h - bottom}" stroke="#cbd5e1"/>']
+    for sev, colour in SEVERITY_COLOURS.items():
+        coords = [xy(i, c.get(sev, 0)) for i, (_, c) in enumerate(points)]
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
+        parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2">'
+                     f"<title>{sev}</title></polyline>")
+        parts += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{colour}"><title>{sev}: '
+                  f'{c.get(sev, 0)} ({escape(label)})</title></circle>'
+                  for (x, y), (label, c) in zip(coords, points, strict=True)]
+    for i, (label, _) in enumerate(points):
+        x, _ = xy(i, 0)
+        parts.append(f'<text x="{x:.1f}" y="{h - 10}" font-size="9" text-anchor="middle">'
+                     f"{escape(label[:10])}</text>")
+    parts.append("</svg>")
+    return Markup("".join(parts))

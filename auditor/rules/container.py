@@ -23,7 +23,7 @@ def _containers(ctx: AuditContext) -> Iterator[tuple[TaskDefinition, object, Con
 
 
 @rule("C101", "privileged-container", "high", "Privileged container",
-      reads=WORKLOADS)
+      reads=WORKLOADS, subjects="task-definition", controls=("aws-fsbp:ECS.4",))
 def privileged(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds containers with "privileged": true.
 
@@ -44,7 +44,7 @@ def privileged(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("C102", "secrets-in-environment", "critical", "Secret in a plain environment variable",
-      reads=WORKLOADS)
+      reads=WORKLOADS, subjects="task-definition", controls=("aws-fsbp:ECS.8",))
 def secrets_in_environment(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds environment variables whose name or value looks like a secret (AWS
     keys, private keys, tokens, passwords, connection strings with credentials). The value is never
@@ -74,7 +74,7 @@ _ROOT = re.compile(r"^(root|0)(:.*)?$")
 
 
 @rule("C103", "container-runs-as-root", "medium", "Container runs as root",
-      reads=WORKLOADS)
+      reads=WORKLOADS, subjects="linux-task-definition", controls=("aws-fsbp:ECS.20",))
 def runs_as_root(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds Linux containers whose user is unset, root, 0 or 0:group (Windows
     containers are skipped).
@@ -97,7 +97,7 @@ def runs_as_root(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("C104", "writable-root-filesystem", "low", "Container root file system is writable",
-      reads=WORKLOADS)
+      reads=WORKLOADS, subjects="task-definition", controls=("aws-fsbp:ECS.5",))
 def writable_root(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds containers without "readonlyRootFilesystem": true.
 
@@ -117,7 +117,7 @@ def writable_root(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("C105", "host-namespace-shared", "high", "Task shares the host's PID or IPC namespace",
-      reads=WORKLOADS)
+      reads=WORKLOADS, subjects="task-definition", controls=("aws-fsbp:ECS.3",))
 def host_namespace(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds task definitions with pidMode host or ipcMode host.
 
@@ -140,7 +140,7 @@ def host_namespace(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("C106", "dangerous-capabilities", "high", "Container adds dangerous Linux capabilities",
-      reads=WORKLOADS)
+      reads=WORKLOADS, subjects="task-definition")
 def dangerous_capabilities(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds containers that add ALL, SYS_ADMIN, NET_ADMIN, SYS_MODULE,
     DAC_READ_SEARCH (high) or SYS_PTRACE (medium).
@@ -166,7 +166,7 @@ def dangerous_capabilities(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("C107", "logging-disabled", "medium", "Container has no log configuration",
-      reads=WORKLOADS)
+      reads=WORKLOADS, subjects="task-definition", controls=("aws-fsbp:ECS.9",))
 def logging_disabled(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds containers without a logConfiguration.
 
@@ -187,7 +187,7 @@ def logging_disabled(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("C108", "image-not-pinned", "low", "Image is not pinned",
-      reads=WORKLOADS)
+      reads=WORKLOADS, subjects="task-definition")
 def image_not_pinned(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds images with the tag latest, or with no tag and no digest.
 
@@ -209,7 +209,7 @@ def image_not_pinned(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("C109", "host-network-mode", "medium", "Task uses host network mode",
-      reads=WORKLOADS)
+      reads=WORKLOADS, subjects="task-definition", controls=("aws-fsbp:ECS.17",))
 def host_network(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds task definitions with network mode host.
 
@@ -231,7 +231,8 @@ def host_network(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("C110", "secrets-in-task-definition-fields", "critical",
-      "Secret in a task definition field other than the environment", reads=WORKLOADS)
+      "Secret in a task definition field other than the environment", reads=WORKLOADS,
+      subjects="task-definition")
 def secrets_in_fields(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds secret shapes (detected as for C102: detect-secrets' plugins plus the
     URL, flag and option shapes they miss) in log configuration options (FireLens included),

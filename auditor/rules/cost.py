@@ -27,7 +27,7 @@ def _service_advice(ctx: AuditContext, code: str, message) -> Iterator[Hit]:
 
 
 @rule("K101", "fargate-overprovisioned", "info", "Fargate service is larger than its use",
-      reads=WORKLOADS + METRICS)
+      reads=WORKLOADS + METRICS, subjects="fargate-service")
 def overprovisioned(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: From 14 days of CloudWatch utilisation (p95 of hourly maxima), finds Fargate
     services whose smallest valid size with headroom (20% by default) is cheaper than the current
@@ -50,7 +50,7 @@ def overprovisioned(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("K102", "fargate-size-not-used-by-containers", "info", "Task size exceeds what its containers reserve",
-      reads=WORKLOADS)
+      reads=WORKLOADS, subjects="fargate-service")
 def size_not_used(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds Fargate services whose containers' CPU and memory reservations add up
     to well below the task size, so a smaller valid Fargate size fits them.
@@ -71,7 +71,7 @@ def size_not_used(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("K103", "launch-type-cheaper-alternative", "info", "The other launch type would cost 20% less",
-      reads=WORKLOADS + HOSTS)
+      reads=WORKLOADS + HOSTS, subjects="service")
 def cheaper_launch_type(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Prices the service's steady-state tasks on the other launch type — EC2 by
     first-fit-decreasing packing onto an instance family, Fargate at the smallest valid sizes — and
@@ -94,7 +94,7 @@ def cheaper_launch_type(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("K104", "graviton-candidate", "info", "x86 Fargate workload could run on Graviton",
-      reads=WORKLOADS + IMAGES)
+      reads=WORKLOADS + IMAGES, subjects="fargate-service")
 def graviton(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds x86 Fargate services whose images are all multi-architecture or ARM64
     (from the ECR image manifests collected; not fired without them).
@@ -134,7 +134,7 @@ def graviton(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("K105", "idle-container-instances", "info", "Container instances mostly unreserved",
-      reads=CLUSTERS + CONTAINER_INSTANCES + INSTANCES)
+      reads=CLUSTERS + CONTAINER_INSTANCES + INSTANCES, subjects="ec2-cluster")
 def idle_instances(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds EC2 clusters whose registered instances reserve less than 30% of their
     CPU and of their memory (from the instances' registered and remaining resources at collection).
@@ -176,7 +176,7 @@ def idle_instances(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("K106", "fargate-spot-candidate", "info", "Stateless Fargate service on on-demand only",
-      reads=WORKLOADS)
+      reads=WORKLOADS, subjects="fargate-service")
 def spot_candidate(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds stateless Fargate services (no EFS, desired count of two or more, behind
     a load balancer) that run on on-demand capacity only.

@@ -36,7 +36,7 @@ def _fs(ctx: AuditContext, td: TaskDefinition, v: EfsVolume) -> FileSystem | Non
 
 
 @rule("F101", "efs-fargate-platform-too-old", "high", "EFS on a Fargate platform below 1.4.0",
-      reads=WORKLOADS)
+      reads=WORKLOADS, subjects="efs-service")
 def platform_too_old(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds Fargate services on a platform version below 1.4.0 whose task
     definition has an EFS volume.
@@ -60,7 +60,7 @@ def platform_too_old(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("F102", "efs-transit-encryption-disabled", "medium", "EFS volume without encryption in transit",
-      reads=WORKLOADS)
+      reads=WORKLOADS, subjects="efs-task-definition", controls=("aws-fsbp:ECS.18",))
 def transit_disabled(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds EFS volumes without transitEncryption ENABLED.
 
@@ -81,7 +81,7 @@ def transit_disabled(ctx: AuditContext) -> Iterator[Hit]:
 
 @rule("F103", "efs-access-point-without-transit-encryption", "high",
       "EFS access point or IAM authorization without transit encryption",
-      reads=WORKLOADS)
+      reads=WORKLOADS, subjects="efs-task-definition")
 def ap_without_transit(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds EFS volumes that use an access point or IAM authorization with
     transit encryption disabled.
@@ -103,7 +103,7 @@ def ap_without_transit(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("F104", "efs-access-point-root-directory", "high", "EFS access point with a root directory",
-      reads=WORKLOADS)
+      reads=WORKLOADS, subjects="efs-task-definition")
 def ap_root_directory(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds EFS volumes with an access point and a rootDirectory other than empty
     or "/".
@@ -125,7 +125,7 @@ def ap_root_directory(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("F105", "efs-not-encrypted-at-rest", "medium", "Mounted file system not encrypted at rest",
-      reads=WORKLOADS + FILE_SYSTEMS)
+      reads=WORKLOADS + FILE_SYSTEMS, subjects="file-system", controls=("aws-fsbp:EFS.1",))
 def not_encrypted(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds file systems mounted by a workload that are not encrypted at rest.
 
@@ -176,7 +176,7 @@ def _service_volumes(ctx: AuditContext) -> Iterator[tuple[Service, TaskDefinitio
 
 
 @rule("F106", "efs-no-mount-target-in-az", "high", "No EFS mount target in an AZ the service uses",
-      reads=WORKLOADS + FILE_SYSTEMS + MOUNT_TARGETS + SUBNETS)
+      reads=WORKLOADS + FILE_SYSTEMS + MOUNT_TARGETS + SUBNETS, subjects="efs-service")
 def no_mount_target(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds services whose subnets (or container instances) lie in an Availability
     Zone where their file system has no mount target.
@@ -226,7 +226,7 @@ def _allows_nfs(rule_: dict, groups: set[str], cidrs: list) -> bool:
 
 @rule("F107", "efs-mount-target-blocks-nfs", "high", "Mount target security groups block NFS from the tasks",
       reads=WORKLOADS + HOSTS + FILE_SYSTEMS + MOUNT_TARGETS + MOUNT_TARGET_GROUPS + SECURITY_GROUPS
-      + SUBNETS)
+      + SUBNETS, subjects="efs-service")
 def blocks_nfs(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Checks that some security group of the file system's mount targets allows
     TCP 2049 from the service's security groups (awsvpc) or the container instances' groups
@@ -261,7 +261,7 @@ def blocks_nfs(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("F108", "efs-file-system-missing", "high", "EFS volume names a file system that does not exist",
-      reads=WORKLOADS + FILE_SYSTEMS + ACCESS_POINTS)
+      reads=WORKLOADS + FILE_SYSTEMS + ACCESS_POINTS, subjects="efs-task-definition")
 def fs_missing(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds volumes naming a file system or access point that does not exist in
     the account and region.
@@ -289,7 +289,7 @@ def fs_missing(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("F109", "efs-open-file-system-policy", "medium", "Mounted file system has no file-system policy",
-      reads=WORKLOADS + FILE_SYSTEMS + FILE_SYSTEM_POLICIES)
+      reads=WORKLOADS + FILE_SYSTEMS + FILE_SYSTEM_POLICIES, subjects="file-system")
 def open_policy(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds mounted file systems with no file-system policy.
 
@@ -318,7 +318,7 @@ def open_policy(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("F110", "efs-windows-fargate", "high", "EFS volume on Windows Fargate",
-      reads=WORKLOADS)
+      reads=WORKLOADS, subjects="efs-task-definition")
 def windows_fargate(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds Windows task definitions for Fargate with an EFS volume.
 

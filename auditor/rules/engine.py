@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from auditor.model import Gap
+from auditor.rules.compliance import Control, parse_controls
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 CATEGORIES = ("iam", "launch-type", "load-balancer", "efs", "container", "network", "cost")
@@ -64,6 +65,7 @@ class Finding:
     evidence: dict[str, Any]
     remediation: str
     references: tuple[str, ...]
+    compliance: tuple[Control, ...] = ()  # the controls its rule implements
     muted: bool = False
     mute_reason: str | None = None
     new: bool | None = None  # set when compared with a baseline
@@ -72,6 +74,7 @@ class Finding:
         d = {k: getattr(self, k) for k in self.__dataclass_fields__}
         d["related_arns"] = list(self.related_arns)
         d["references"] = list(self.references)
+        d["compliance"] = [c.to_dict() for c in self.compliance]
         if d["mute_reason"] is None:
             d.pop("mute_reason")
         if d["new"] is None:
@@ -90,6 +93,8 @@ class Rule:
     doc: dict[str, str]
     reads: tuple[str, ...] = ()  # the collector calls (IAM action names) whose data it judges
     module: str = ""  # where its code lives, e.g. "auditor.rules.container"
+    controls: tuple[Control, ...] = ()  # compliance controls it implements (rules/compliance.py)
+    subjects: str = ""  # the kind of resource it checks (rules/subjects.py)
 
     @property
     def remediation(self) -> str:
@@ -117,17 +122,24 @@ def parse_doc(text: str | None) -> dict[str, str]:
     return sections
 
 
-def rule(code: str, name: str, severity: str, title: str, reads: Iterable[str] = ()):
-    """Register a rule function under its code, with the collector calls it reads."""
+def rule(code: str, name: str, severity: str, title: str, reads: Iterable[str] = (),
+         subjects: str = "", controls: Iterable[str] = ()):
+    """Register a rule function under its code, with the collector calls it reads, the kind of
+    resource it checks and the compliance controls it implements ("aws-fsbp:ECS.2")."""
+    from auditor.rules.subjects import SUBJECTS
+
     category = PREFIX_CATEGORY[code[0]]
     if severity not in SEVERITIES:
         raise ValueError(f"{code}: unknown severity {severity}")
+    if subjects not in SUBJECTS:
+        raise ValueError(f"{code}: subjects must be one of {', '.join(SUBJECTS)}, got {subjects!r}")
+    parsed = parse_controls(tuple(controls))
 
     def wrap(fn: Callable[[Any], Iterable[Hit]]) -> Callable[[Any], Iterable[Hit]]:
         if code in REGISTRY:
             raise ValueError(f"rule {code} registered twice")
         REGISTRY[code] = Rule(code, name, category, severity, title, fn, parse_doc(fn.__doc__),
-                              tuple(dict.fromkeys(reads)), fn.__module__)
+                              tuple(dict.fromkeys(reads)), fn.__module__, parsed, subjects)
         return fn
 
     return wrap
@@ -213,7 +225,7 @@ def make_finding(ctx: Any, r: Rule, h: Hit) -> Finding:
         severity=sev, title=r.title, message=message, resource_type=h.resource_type,
         resource_arn=h.resource_arn, region=h.region, account_id=ctx.inv.account_id,
         related_arns=tuple(sorted(set(h.related_arns))), evidence=evidence,
-        remediation=r.remediation, references=r.references)
+        remediation=r.remediation, references=r.references, compliance=r.controls)
 
 
 def with_mute(f: Finding, reason: str) -> Finding:

@@ -32,7 +32,7 @@ from auditor.rules.reads import (
 
 
 @rule("I201", "execution-role-missing", "high", "Task definition needs an execution role and has none",
-      reads=WORKLOADS)
+      reads=WORKLOADS, subjects="task-definition")
 def execution_role_missing(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds task definitions that need a task execution role — a private ECR image
     or awslogs on Fargate/external; secrets, repositoryCredentials or secretOptions on any launch
@@ -60,7 +60,7 @@ def execution_role_missing(ctx: AuditContext) -> Iterator[Hit]:
 
 @rule("I202", "execution-role-missing-permission", "high",
       "Execution role lacks what the task needs to start",
-      reads=WORKLOADS + IAM)
+      reads=WORKLOADS + IAM, subjects="task-definition")
 def execution_role_missing_permission(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Compares what ECS needs to start each task definition (ECR pull on its
     repositories, logs on its log groups, the secrets and parameters it injects) with what its
@@ -95,7 +95,7 @@ def execution_role_missing_permission(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("I203", "execution-role-excess-permission", "medium", "Execution role allowed more than ECS needs",
-      reads=ROLES_IN_USE)
+      reads=ROLES_IN_USE, subjects="ecs-role")
 def execution_role_excess(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds execution roles allowed actions beyond what ECS needs to start their
     task definitions: anything besides ECR pull, logs, the injected secrets and kms:Decrypt, or
@@ -145,7 +145,7 @@ def execution_role_excess(ctx: AuditContext) -> Iterator[Hit]:
 
 @rule("I204", "task-role-has-execution-permissions", "low",
       "Task role holds the execution role's permissions",
-      reads=WORKLOADS + IAM)
+      reads=WORKLOADS + IAM, subjects="task-definition")
 def task_role_has_execution_permissions(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds task roles allowed the execution-only permissions (ECR image pull, the
     secrets their task definitions inject) while an execution role exists for that.
@@ -181,7 +181,7 @@ def task_role_has_execution_permissions(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("I205", "same-role-task-and-execution", "medium", "One role is both task role and execution role",
-      reads=WORKLOADS)
+      reads=WORKLOADS, subjects="task-definition")
 def same_role(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds task definitions whose task role is also their execution role.
 
@@ -202,7 +202,7 @@ def same_role(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("I206", "role-trust-missing-ecs-tasks", "high", "Role does not trust the service that uses it",
-      reads=ROLES_IN_USE)
+      reads=ROLES_IN_USE, subjects="ecs-role")
 def trust_missing(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds task and execution roles that do not trust ecs-tasks.amazonaws.com,
     and instance roles that do not trust ec2.amazonaws.com (or that do not exist).
@@ -234,7 +234,7 @@ def trust_missing(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("I207", "role-trust-confused-deputy", "low", "Role trusts ECS without a source condition",
-      reads=ROLES_IN_USE)
+      reads=ROLES_IN_USE, subjects="ecs-role")
 def confused_deputy(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds roles that trust ecs-tasks.amazonaws.com in a statement with neither an
     aws:SourceAccount nor an aws:SourceArn condition (in any operator form).
@@ -267,7 +267,7 @@ def confused_deputy(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("I208", "role-trust-too-broad", "critical", "Role can be assumed by anyone or another account",
-      reads=ROLES_IN_USE + EXPOSURE)
+      reads=ROLES_IN_USE + EXPOSURE, subjects="ecs-role")
 def trust_too_broad(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds roles used by ECS that can be assumed by "*", or by a principal of
     another account without an sts:ExternalId or aws:PrincipalOrgID condition.
@@ -303,7 +303,7 @@ def trust_too_broad(ctx: AuditContext) -> Iterator[Hit]:
 
 @rule("I209", "instance-role-excess-permission", "medium",
       "Instance role allowed more than the ECS agent needs",
-      reads=ROLES_IN_USE)
+      reads=ROLES_IN_USE, subjects="ecs-role")
 def instance_role_excess(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds container-instance roles allowed actions beyond what the ECS agent
     needs (the AmazonEC2ContainerServiceforEC2Role set, plus SSM agent actions).
@@ -339,7 +339,7 @@ def instance_role_excess(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("I210", "efs-iam-missing-permission", "high", "Task role cannot mount its EFS volume",
-      reads=WORKLOADS + IAM + FILE_SYSTEMS + ACCESS_POINTS + FILE_SYSTEM_POLICIES)
+      reads=WORKLOADS + IAM + FILE_SYSTEMS + ACCESS_POINTS + FILE_SYSTEM_POLICIES, subjects="task-definition")
 def efs_iam_missing(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: For EFS volumes with IAM authorization, checks that the task role is allowed
     elasticfilesystem:ClientMount (and ClientWrite unless every mount is read-only) on the file

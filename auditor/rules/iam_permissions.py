@@ -48,7 +48,7 @@ def _actions_on_all(found: dict[str, bool], skip: frozenset[str] = frozenset()):
 
 
 @rule("I101", "role-admin-access", "critical", "Role used by ECS has administrator access",
-      reads=ROLES_IN_USE + EXPOSURE)
+      reads=ROLES_IN_USE + EXPOSURE, subjects="principal", controls=("aws-fsbp:IAM.1", "cis-aws:1.16"))
 def admin_access(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds roles used by ECS that are allowed every action on every resource
     (Action "*", NotAction with Resource "*", or AdministratorAccess attached), after explicit
@@ -73,7 +73,7 @@ def admin_access(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("I102", "role-service-wildcard", "medium", "Role is allowed every action of a service",
-      reads=ROLES_IN_USE + EXPOSURE)
+      reads=ROLES_IN_USE + EXPOSURE, subjects="principal", controls=("aws-fsbp:IAM.21",))
 def service_wildcard(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds roles allowed every action of a service ("s3:*", or a pattern or
     NotAction that expands to all of them).
@@ -97,7 +97,7 @@ def service_wildcard(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("I103", "role-privilege-escalation", "high", "Role can escalate its own privileges",
-      reads=ROLES_IN_USE + EXPOSURE)
+      reads=ROLES_IN_USE + EXPOSURE, subjects="principal")
 def privilege_escalation(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds roles whose allowed actions, across all their policies together,
     contain a known IAM privilege-escalation method (iam:CreatePolicyVersion,
@@ -126,7 +126,7 @@ def privilege_escalation(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("I104", "role-data-exfiltration", "medium", "Role can read data or secrets on every resource",
-      reads=ROLES_IN_USE + EXPOSURE)
+      reads=ROLES_IN_USE + EXPOSURE, subjects="principal")
 def data_exfiltration(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds roles allowed, on Resource "*", actions that read data or secrets
     (s3:GetObject, secretsmanager:GetSecretValue, ssm:GetParameter*, kms:Decrypt,
@@ -154,7 +154,7 @@ def data_exfiltration(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("I105", "role-resource-exposure", "high", "Role can change resource policies on every resource",
-      reads=ROLES_IN_USE + EXPOSURE)
+      reads=ROLES_IN_USE + EXPOSURE, subjects="principal")
 def resource_exposure(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds roles allowed, on Resource "*", actions of access level
     "Permissions management" (s3:PutBucketPolicy, kms:CreateGrant, ecr:SetRepositoryPolicy, ...).
@@ -177,7 +177,7 @@ def resource_exposure(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("I106", "role-write-all-resources", "medium", "Role can write to every resource",
-      reads=ROLES_IN_USE + EXPOSURE)
+      reads=ROLES_IN_USE + EXPOSURE, subjects="principal")
 def write_all(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds roles allowed, on Resource "*", write actions that the action
     catalogue says could be scoped to a resource ARN (actions that only accept "*" do not count,
@@ -206,7 +206,7 @@ def write_all(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("I107", "role-credentials-exposure", "high", "Role can obtain credentials",
-      reads=ROLES_IN_USE + EXPOSURE)
+      reads=ROLES_IN_USE + EXPOSURE, subjects="principal")
 def credentials_exposure(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds roles allowed actions that return credentials (iam:CreateAccessKey,
     iam:UpdateLoginProfile, sts:GetFederationToken, sts:AssumeRole on "*", ...).
@@ -236,7 +236,7 @@ def credentials_exposure(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("I110", "role-unknown-action", "info", "Policy names an action AWS does not know",
-      reads=ROLES_IN_USE)
+      reads=ROLES_IN_USE, subjects="principal")
 def unknown_action(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds policy actions that match nothing in the IAM action catalogue (a typo,
     or a retired action), with the nearest known names.

@@ -12,7 +12,7 @@ from auditor.rules.reads import CLUSTERS, EXPOSURE, HOSTS, IAM, ROLES_IN_USE, SE
 
 
 @rule("I301", "task-inherits-instance-role", "high", "Containers can reach the instance role through IMDS",
-      reads=WORKLOADS + HOSTS + IAM + EXPOSURE)
+      reads=WORKLOADS + HOSTS + IAM + EXPOSURE, subjects="task-definition")
 def inherits_instance_role(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds EC2 workloads whose containers can fetch the instance profile's
     credentials from instance metadata: network mode host; bridge/default unless every candidate
@@ -40,7 +40,7 @@ def inherits_instance_role(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("I302", "task-without-task-role", "medium", "EC2 workload has no task role",
-      reads=WORKLOADS + HOSTS)
+      reads=WORKLOADS + HOSTS, subjects="task-definition")
 def without_task_role(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds EC2 workloads without a task role.
 
@@ -66,7 +66,7 @@ def without_task_role(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("I303", "service-exec-enabled", "medium", "ECS Exec is enabled on a service",
-      reads=SERVICES + IAM + EXPOSURE)
+      reads=SERVICES + IAM + EXPOSURE, subjects="service")
 def exec_enabled(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds services with enableExecuteCommand, and lists the principals that may
     call ecs:ExecuteCommand on them.
@@ -93,7 +93,7 @@ def exec_enabled(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("I304", "principal-can-escalate-via-ecs", "high", "Principal can obtain a stronger role through ECS",
-      reads=ROLES_IN_USE + SERVICES + CLUSTERS + EXPOSURE)
+      reads=ROLES_IN_USE + SERVICES + CLUSTERS + EXPOSURE, subjects="any-principal")
 def escalate_via_ecs(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds IAM principals (not already admin) that can obtain a more privileged
     role through ECS: iam:PassRole on a role trusting ecs-tasks.amazonaws.com with

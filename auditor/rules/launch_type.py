@@ -20,7 +20,7 @@ from auditor.rules.reads import CLUSTERS, CONTAINER_INSTANCES, SERVICES, WORKLOA
 
 
 @rule("L101", "fargate-incompatible-parameter", "high", "Task definition uses what Fargate does not support",
-      reads=WORKLOADS)
+      reads=WORKLOADS, subjects="fargate-task-definition")
 def fargate_incompatible(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: For task definitions that require FARGATE or that a Fargate service runs,
     lists every parameter Fargate does not support (privileged, non-awsvpc network mode, links,
@@ -49,7 +49,7 @@ def fargate_incompatible(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("L102", "fargate-invalid-size", "high", "Task size is not a valid Fargate combination",
-      reads=WORKLOADS)
+      reads=WORKLOADS, subjects="fargate-task-definition")
 def fargate_invalid_size(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Checks task-level cpu and memory of Fargate task definitions against the
     valid combinations (and Windows limits: 1, 2 or 4 vCPU only).
@@ -85,7 +85,7 @@ def _service_launch(s) -> str:
 
 @rule("L103", "launch-type-incompatible", "high",
       "Service launch type is not one the task definition supports",
-      reads=WORKLOADS)
+      reads=WORKLOADS, subjects="service")
 def launch_type_incompatible(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds services whose launch type (or capacity provider) is not among the
     task definition's requiresCompatibilities / compatibilities.
@@ -115,7 +115,7 @@ def launch_type_incompatible(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("L104", "fargate-platform-outdated", "low", "Fargate service pins an old platform version",
-      reads=SERVICES)
+      reads=SERVICES, subjects="fargate-service", controls=("aws-fsbp:ECS.10",))
 def platform_outdated(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds Fargate services pinned to a platform version older than the latest
     (LATEST and the newest known version pass).
@@ -144,7 +144,7 @@ def platform_outdated(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("L105", "daemon-on-fargate", "high", "DAEMON scheduling on Fargate",
-      reads=SERVICES)
+      reads=SERVICES, subjects="fargate-service")
 def daemon_on_fargate(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds services with scheduling strategy DAEMON on Fargate.
 
@@ -165,7 +165,7 @@ def daemon_on_fargate(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("L106", "ec2-service-no-capacity", "high", "EC2 service in a cluster with no capacity",
-      reads=SERVICES + CLUSTERS + CONTAINER_INSTANCES)
+      reads=SERVICES + CLUSTERS + CONTAINER_INSTANCES, subjects="ec2-service")
 def no_capacity(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds EC2 launch-type services whose cluster has no ACTIVE container instance
     and no capacity provider backed by an Auto Scaling group.
@@ -200,7 +200,7 @@ def no_capacity(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("L107", "task-too-large-for-instances", "high", "Task is larger than every container instance",
-      reads=WORKLOADS + CONTAINER_INSTANCES)
+      reads=WORKLOADS + CONTAINER_INSTANCES, subjects="task-definition")
 def too_large(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds EC2 workloads whose CPU or memory reservation exceeds the registered
     resources of every container instance in their cluster.
@@ -230,7 +230,7 @@ def too_large(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("L108", "fargate-feature-needs-platform-1-4", "high", "Feature needs Fargate platform 1.4.0",
-      reads=WORKLOADS)
+      reads=WORKLOADS, subjects="fargate-service")
 def needs_platform_14(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds Fargate services on a platform version below 1.4.0 that use what needs
     1.4.0: EFS volumes, SYS_PTRACE, pidMode task, ephemeral storage above 20 GiB, 8 or 16 vCPU,

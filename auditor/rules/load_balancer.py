@@ -19,7 +19,7 @@ def _pairs(ctx: AuditContext) -> Iterator[tuple[Service, TaskDefinition]]:
 
 
 @rule("B101", "classic-lb-with-awsvpc", "high", "Classic Load Balancer with awsvpc tasks",
-      reads=WORKLOADS + LOAD_BALANCERS)
+      reads=WORKLOADS + LOAD_BALANCERS, subjects="balanced-service")
 def classic_with_awsvpc(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds services whose tasks use awsvpc (every Fargate service) and that name a
     Classic Load Balancer.
@@ -43,7 +43,7 @@ def classic_with_awsvpc(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("B102", "target-type-mismatch", "high", "Target group type does not match the network mode",
-      reads=WORKLOADS + TARGET_GROUPS)
+      reads=WORKLOADS + TARGET_GROUPS, subjects="balanced-service")
 def target_type_mismatch(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds awsvpc tasks registered to a target group of type instance, and
     bridge/host tasks registered to one of type ip.
@@ -70,7 +70,7 @@ def target_type_mismatch(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("B103", "lb-container-port-unmapped", "high", "Load balancer names a container port that is not mapped",
-      reads=WORKLOADS)
+      reads=WORKLOADS, subjects="balanced-service")
 def container_port_unmapped(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Checks that each load balancer entry's containerName and containerPort match
     a port mapping of the task definition.
@@ -97,7 +97,7 @@ def container_port_unmapped(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("B104", "alb-non-http-port", "high", "UDP container port behind an Application Load Balancer",
-      reads=WORKLOADS + TARGET_GROUPS + LOAD_BALANCERS)
+      reads=WORKLOADS + TARGET_GROUPS + LOAD_BALANCERS, subjects="balanced-service")
 def alb_udp(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds container ports behind an ALB target group that are mapped with
     protocol udp.
@@ -124,7 +124,7 @@ def alb_udp(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("B105", "classic-lb-in-use", "low", "Service uses a Classic Load Balancer",
-      reads=SERVICES)
+      reads=SERVICES, subjects="balanced-service")
 def classic_in_use(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds services that use a Classic Load Balancer at all.
 
@@ -146,7 +146,8 @@ def classic_in_use(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("B106", "lb-listener-plain-http", "medium", "Internet-facing ALB serves plain HTTP",
-      reads=SERVICES + TARGET_GROUPS + LOAD_BALANCERS + LISTENERS)
+      reads=SERVICES + TARGET_GROUPS + LOAD_BALANCERS + LISTENERS, subjects="load-balancer",
+      controls=("aws-fsbp:ELB.1",))
 def plain_http(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds internet-facing ALBs in front of services that have an HTTP listener
     whose default action does not redirect to HTTPS.
@@ -183,7 +184,7 @@ def plain_http(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("B107", "lb-target-group-unused-vpc", "high", "Target group in another VPC than the service",
-      reads=WORKLOADS + HOSTS + TARGET_GROUPS + SUBNETS)
+      reads=WORKLOADS + HOSTS + TARGET_GROUPS + SUBNETS, subjects="balanced-service")
 def target_group_vpc(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds target groups of a service in a different VPC than the service's
     subnets (awsvpc) or container instances (bridge/host).
@@ -212,7 +213,7 @@ def target_group_vpc(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("B108", "lb-too-many-target-groups", "high", "Service has more than five target groups",
-      reads=SERVICES)
+      reads=SERVICES, subjects="balanced-service")
 def too_many_target_groups(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds services with more than five target groups.
 

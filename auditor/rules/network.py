@@ -10,7 +10,7 @@ from auditor.rules.reads import CLUSTERS, SERVICES
 
 
 @rule("N101", "service-public-ip", "medium", "Service tasks get public IP addresses",
-      reads=SERVICES)
+      reads=SERVICES, subjects="service", controls=("aws-fsbp:ECS.2",))
 def public_ip(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds services whose awsvpcConfiguration.assignPublicIp is ENABLED.
 
@@ -32,7 +32,7 @@ def public_ip(ctx: AuditContext) -> Iterator[Hit]:
 
 
 @rule("N102", "cluster-container-insights-disabled", "low", "Container Insights is off",
-      reads=CLUSTERS)
+      reads=CLUSTERS, subjects="cluster", controls=("aws-fsbp:ECS.12",))
 def insights_disabled(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds clusters whose containerInsights setting is not enabled or enhanced.
 
