@@ -7,7 +7,8 @@ from auditor.rules.engine import SECTIONS, Rule, load_rules
 
 def catalogue_json() -> list[dict]:
     return [{"code": r.code, "name": r.name, "category": r.category, "severity": r.severity,
-             "title": r.title, "module": r.module, "reads": list(r.reads),
+             "title": r.title, "module": r.module, "reads": list(r.reads), "subjects": r.subjects,
+             "compliance": [c.to_dict() | {"title": c.title} for c in r.controls],
              **{k.lower().replace(" ", "_"): v for k, v in r.doc.items()}}
             for r in load_rules().values()]
 
@@ -17,7 +18,8 @@ def rule_text(r: Rule) -> str:
     out = [f"{r.code} {r.name} ({r.category}, {r.severity})", r.title, ""]
     for section in SECTIONS:
         out += [f"{section}:", *(f"  {line}" for line in r.doc.get(section, "").splitlines()), ""]
-    out += [f"Code: {r.module}", f"Reads: {', '.join(r.reads)}"]
+    out += [f"Code: {r.module}", f"Reads: {', '.join(r.reads)}", f"Checks: every {r.subjects}"]
+    out += [f"Control: {c} v{c.version}: {c.title}" for c in r.controls]
     return "\n".join(out)
 
 
@@ -32,12 +34,14 @@ def catalogue_markdown() -> str:
     out = ["# Rule catalogue", "",
            "Generated from the rules' docstrings by `python -m auditor.rules.catalogue`; "
            "do not edit by hand.", "",
-           "| code | name | category | severity | title |", "|---|---|---|---|---|"]
+           "| code | name | category | severity | title | controls |", "|---|---|---|---|---|---|"]
     rules = load_rules()
-    out += [f"| {r.code} | {r.name} | {r.category} | {r.severity} | {r.title} |"
-            for r in rules.values()]
+    out += [f"| {r.code} | {r.name} | {r.category} | {r.severity} | {r.title} | "
+            f"{', '.join(str(c) for c in r.controls)} |" for r in rules.values()]
     for r in rules.values():
         out += ["", f"## {r.code} {r.name}", "", f"*{r.category}, {r.severity}* — {r.title}", ""]
+        if r.controls:
+            out += ["**Controls.** " + "; ".join(f"{c} (v{c.version}): {c.title}" for c in r.controls), ""]
         for section in SECTIONS:
             body = r.doc.get(section, "")
             out += [f"**{section}.** {body}" if section != "References" else
