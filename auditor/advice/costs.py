@@ -33,7 +33,9 @@ def percentile(values: tuple[float, ...] | list[float], q: float) -> float:
 
 
 def size_label(cpu: int, mem: int) -> str:
-    return f"{cpu / 1024:g} vCPU / {mem / 1024:g} GB"
+    # On EC2 a container may reserve no CPU at all (cpu 0 shares the host's): say so, not "0 vCPU".
+    cpu_text = f"{cpu / 1024:g} vCPU" if cpu else "no CPU reserved"
+    return f"{cpu_text} / {mem / 1024:g} GB"
 
 
 @dataclass

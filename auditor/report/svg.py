@@ -26,8 +26,9 @@ def _box(x: int, y: int, w: int, label: str, sub: str, colour: str) -> str:
 
 def _arrow(x1: int, y1: int, x2: int, y2: int, label: str = "", colour: str = "#64748b") -> str:
     mid = ((x1 + x2) // 2, (y1 + y2) // 2 - 3)
-    text = (f'<text x="{mid[0]}" y="{mid[1]}" font-size="9" fill="{colour}" text-anchor="middle">'
-            f"{escape(label)}</text>") if label else ""
+    # A white halo behind the label keeps it readable where it crosses a line or a box edge.
+    text = (f'<text x="{mid[0]}" y="{mid[1]}" font-size="9" fill="{colour}" text-anchor="middle" '
+            f'paint-order="stroke" stroke="white" stroke-width="3">{escape(label)}</text>') if label else ""
     return (f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="{colour}" stroke-width="1.2" '
             f'marker-end="url(#arrow)"/>{text}')
 
@@ -45,7 +46,8 @@ def neighbourhood(left: list[tuple[str, str, str]], centre: tuple[str, str],
     height = rows * 46 + 10
     cy = height // 2 - 17
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="hood" width="{3 * w + 2 * gap}" '
-             f'height="{height}" role="img" aria-label="neighbourhood">{_DEFS}']
+             f'height="{height}" viewBox="0 0 {3 * w + 2 * gap} {height}" role="img" '
+             f'aria-label="neighbourhood">{_DEFS}']
     parts.append(_box(w + gap, cy, w, centre[0], centre[1], KIND_COLOURS["task-definition"]))
     for i, (label, kind, edge) in enumerate(left):
         y = i * 46 + 5
@@ -66,7 +68,7 @@ def chain(steps: list[tuple[str, str]], edges: list[str]) -> Markup:
     w, gap = 170, 110
     width = len(steps) * w + (len(steps) - 1) * gap
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chain" width="{width}" height="44" '
-             f'role="img" aria-label="escalation path">{_DEFS}']
+             f'viewBox="0 0 {width} 44" role="img" aria-label="escalation path">{_DEFS}']
     for i, (label, kind) in enumerate(steps):
         x = i * (w + gap)
         parts.append(_box(x, 5, w, label, kind, KIND_COLOURS.get(kind, "#334155")))
@@ -85,7 +87,8 @@ def bars(items: list[tuple[str, float, float]], title: str) -> Markup:
     w, label_w, row = 360, 150, 20
     height = len(items) * row + 24
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="bars" width="{label_w + w + 90}" '
-             f'height="{height}" role="img" aria-label="{escape(title)}">'
+             f'height="{height}" viewBox="0 0 {label_w + w + 90} {height}" role="img" '
+             f'aria-label="{escape(title)}">'
              f'<text x="0" y="12" font-size="12" font-weight="bold">{escape(title)}</text>']
     for i, (name, cost, saving) in enumerate(items):
         y = 20 + i * row

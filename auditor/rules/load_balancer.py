@@ -179,7 +179,8 @@ def plain_http(ctx: AuditContext) -> Iterator[Hit]:
                 yield Hit(resource_arn=lb.arn, resource_type="elbv2-load-balancer", region=lb.region,
                           message=f"Internet-facing load balancer {lb.name} serves plain HTTP on port "
                                   f"{listener.port} without redirecting to HTTPS.",
-                          evidence={"listener": listener.arn, "port": listener.port},
+                          evidence={"listener": f"{listener.protocol}:{listener.port}",
+                                    "listener_arn": listener.arn, "port": listener.port},
                           related_arns=tuple(services), key=listener.arn)
 
 
