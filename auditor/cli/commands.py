@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from auditor.cli.inputs import UsageError, audit_inputs, audit_inventory, collect_options
+from auditor.cli.what_can import cmd_what_can
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
@@ -102,24 +103,6 @@ def cmd_who_can(args: argparse.Namespace) -> int:
             print(f"      step: {step['action']} on {step['resource']}")
         for w in p.workloads:
             print(f"      carried by {w.arn} as {w.via}")
-    return 0
-
-
-def cmd_what_can(args: argparse.Namespace) -> int:
-    try:
-        result = _model(args.snapshot).what_can(args.arn, args.action)
-    except KeyError as e:
-        raise UsageError(str(e).strip("'\"")) from None
-    if args.json:
-        print(json.dumps(result.to_dict(), indent=2))
-        return 0
-    print(f"What {result.arn} can do:")
-    for p in result.principals:
-        print(f"  through {p.role_arn} ({p.via}): {p.reason}")
-    if not result.principals:
-        print("  it holds no IAM role")
-    for row in result.permissions:
-        print(f"    {row.action:<50} {row.resource}  [{row.decision}]  via {row.via_role.rsplit('/', 1)[-1]}")
     return 0
 
 
@@ -256,6 +239,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
 def cmd_pricing(args: argparse.Namespace) -> int:
     import boto3
 
+    if not args.pricing_command:
+        raise UsageError("pricing needs a command: `ecs-auditor pricing refresh [--regions r1,r2]` fetches "
+                         "current prices from the AWS Price List API")
     from auditor.collect.pricing import refresh
     from auditor.facts.prices import PricingError
 

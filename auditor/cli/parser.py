@@ -113,9 +113,13 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--json", action="store_true", help="print JSON (interfaces.md)")
 
     wc = sub.add_parser("what-can", help="effective permissions of a workload or role")
-    wc.add_argument("arn", help="a task definition, service or IAM role/user ARN")
+    wc.add_argument("arn", metavar="WHAT",
+                    help="a service (name or cluster/service), a task family or family:revision, a "
+                    "role or user name, or any of their ARNs")
     wc.add_argument("--snapshot", required=True, help="a snapshot.json.gz, or an output folder")
-    wc.add_argument("--action", help="only actions matching this pattern, e.g. s3:*")
+    wc.add_argument("--action", help="only actions matching this pattern, e.g. s3:* or s3:Get*")
+    wc.add_argument("--expand", action="store_true",
+                    help="list every concrete action, not the policies' patterns with counts")
     wc.add_argument("--json", action="store_true", help="print JSON (interfaces.md)")
 
     sm = sub.add_parser("simulate", help="decide one request exactly, offline, and say what decided it")
@@ -133,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("diff", help="new, resolved and unchanged findings between two scans")
     d.add_argument("old", help="the earlier output folder or findings.json")
     d.add_argument("new", help="the later output folder or findings.json")
-    d.add_argument("--json", action="store_true", help="print JSON")
+    d.add_argument("--json", action="store_true", help="print JSON instead of text")
     d.add_argument("--force", action="store_true",
                    help="compare even scans of different accounts, regions or schema versions")
 
@@ -153,10 +157,10 @@ def build_parser() -> argparse.ArgumentParser:
     h.add_argument("dir", metavar="DIR", help="the folder given to --history")
     h.add_argument("--since", metavar="YYYY-MM-DD", help="only scans on or after this date (earlier "
                    "scans still decide what is new)")
-    h.add_argument("--json", action="store_true", help="print JSON")
+    h.add_argument("--json", action="store_true", help="print JSON instead of text")
 
-    pr = sub.add_parser("pricing", help="price tables for the cost advisor")
-    prs = pr.add_subparsers(dest="pricing_command", required=True, metavar="refresh")
+    pr = sub.add_parser("pricing", help="price tables for the cost advisor (pricing refresh)")
+    prs = pr.add_subparsers(dest="pricing_command", metavar="refresh")
     ref = prs.add_parser("refresh", help="fetch current prices from the AWS Price List API")
     ref.add_argument("--regions", default="us-east-1", help="regions to price (default: %(default)s)")
     ref.add_argument("--profile", help="AWS profile to use")

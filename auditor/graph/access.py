@@ -182,13 +182,27 @@ class AccessModel:
         return rows
 
     def what_can(self, arn: str, action_filter: str | None = None) -> WhatCan:
+        """A workload's identities (task role, reachable instance roles, and the execution role,
+        which ECS uses and the containers do not hold) with their permissions; or a role's or
+        user's own, with the stronger roles it can obtain through ECS."""
         if arn in self.principals:
-            return WhatCan(arn, (Identity(arn, "self", "the role itself"),),
-                           tuple(self.permissions(arn, action_filter)))
+            kind = "user" if ":user/" in arn else "role"
+            reach = self.escalation.get(arn)
+            escalations = tuple(
+                {"target": t, "gains_actions": n, "kind": path.kind if path else "",
+                 "steps": list(path.steps) if path else [], "conditional": bool(path and path.conditional)}
+                for t, n in sorted(reach.targets.items(), key=lambda kv: -kv[1])
+                for path in [self.escalation_path(arn, t)]) if reach else ()
+            return WhatCan(arn, (Identity(arn, "self", f"the {kind} itself"),),
+                           tuple(self.permissions(arn, action_filter)), escalations)
         w = self.workload_for(arn)
         if w is None:
             raise KeyError(f"{arn} is not a task definition, service or IAM principal in the snapshot")
         ids = self.identities(w)
+        exec_role = w.task_definition.execution_role_arn
+        if exec_role:
+            ids.append(Identity(exec_role, "execution-role", "used by ECS to pull images, ship logs and "
+                                "inject secrets; the containers do not hold it"))
         perms = [row for i in ids for row in self.permissions(i.role_arn, action_filter)]
         return WhatCan(arn, tuple(ids), tuple(perms))
 

@@ -28,7 +28,7 @@ class Identity(Answer):
     """A role whose permissions a workload's containers hold, how and why."""
 
     role_arn: str
-    via: str  # task-role | instance-role | self
+    via: str  # task-role | instance-role | execution-role | self
     reason: str
     instances: tuple[str, ...] = ()  # for an instance role: the instances that give it
 
@@ -63,6 +63,8 @@ class WhatCan(Answer):
     arn: str
     principals: tuple[Identity, ...]
     permissions: tuple[Permission, ...]
+    # Stronger roles the principal can obtain through ECS: {target, gains_actions, steps, kind}.
+    escalations: tuple[dict, ...] = ()
 
 
 @dataclass(frozen=True)

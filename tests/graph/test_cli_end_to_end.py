@@ -15,10 +15,13 @@ def test_what_can_a_service_on_ec2_includes_the_instance_role(demo_snapshot):
     proc = run_cli("what-can", seeded.services["cache-proxy"], "--snapshot", str(path), "--json")
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
-    # cache-proxy has no task role and runs in bridge mode on hosts with hop limit 2.
+    # cache-proxy has no task role and runs in bridge mode on hosts with hop limit 2; ECS
+    # itself uses the execution role, which is listed apart from what the containers hold.
     assert [(p["role_arn"], p["via"]) for p in out["principals"]] == [
-        (seeded.roles["ecs-instance"], "instance-role")]
-    assert {"s3:putobject", "ec2:terminateinstances"} <= {p["action"] for p in out["permissions"]}
+        (seeded.roles["ecs-instance"], "instance-role"),
+        (seeded.roles["ecs-task-execution"], "execution-role")]
+    held = {p["action"] for p in out["permissions"] if p["via_role"] == seeded.roles["ecs-instance"]}
+    assert {"s3:putobject", "ec2:terminateinstances"} <= held
 
 
 def test_what_can_with_an_action_filter(demo_snapshot):
@@ -27,7 +30,7 @@ def test_what_can_with_an_action_filter(demo_snapshot):
                    "--action", "s3:*", "--json")
     out = json.loads(proc.stdout)
     assert {p["action"] for p in out["permissions"]} == {"s3:getobject", "s3:listbucket"}
-    assert {p["via"] for p in out["principals"]} == {"task-role"}
+    assert {p["via"] for p in out["principals"]} == {"task-role", "execution-role"}
 
 
 def test_who_can_lists_roles_workloads_and_escalation_paths(demo_snapshot):
