@@ -74,3 +74,41 @@ def test_what_can_for_a_user_shows_its_ecs_escalations(demo_snapshot):
     assert "Through ECS it can also obtain:" in text and "admin-tool-task" in text
     out = json.loads(run_cli("what-can", "ci-deployer", "--snapshot", str(path), "--json").stdout)
     assert seeded.roles["admin-tool-task"] in {e["target"] for e in out["escalations"]}
+
+
+def test_progress_lines_appear_without_a_terminal_in_order(demo_server, tmp_path):
+    from tests.conftest import aws_env
+
+    endpoint, _ = demo_server
+    proc = run_cli("scan", "--endpoint-url", endpoint, "--regions", "us-east-1", "--no-metrics",
+                   "--output", str(tmp_path / "out"), "--fail-on", "critical", env=aws_env(endpoint))
+    assert proc.returncode == 1
+    lines = proc.stderr.splitlines()
+    order = ["collecting", "account ", "collected ", "auditing", "done in"]
+    found = [next(i for i, line in enumerate(lines) if w in line) for w in order]
+    assert found == sorted(found), proc.stderr
+    assert all(line.startswith("[") and "s]" in line[:9] for line in lines)  # timestamped
+    collected = next(line for line in lines if "collected " in line)
+    assert "calls (ecs " in collected and "by region: us-east-1" in collected and "retries" in collected
+    # The summary names the files, the report and what --fail-on tripped on.
+    assert "Report:" in proc.stdout and "findings.json" in proc.stdout
+    assert "--fail-on critical: exit 1 for" in proc.stdout
+
+
+def test_progress_on_a_terminal_draws_bars_per_service_and_region():
+    import io
+
+    from auditor.progress import Progress
+
+    out = io.StringIO()
+    p = Progress(enabled=True, stream=out, tty=True)
+    p.collecting()
+    for _ in range(3):
+        p.observe("call", "ecs", "us-east-1", "DescribeServices")
+        p.observe("attempt", "ecs", "us-east-1", "DescribeServices")
+    p.observe("attempt", "ecs", "us-east-1", "DescribeServices")  # one retry
+    p.observe("call", "iam", "", "GetAccountAuthorizationDetails")
+    p.collected("collected")
+    text = out.getvalue()
+    assert "service ecs" in text and "region us-east-1" in text and "service iam" in text
+    assert "1 retries" in text and "4 calls (ecs 3, iam 1" in text

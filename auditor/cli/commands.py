@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -127,7 +128,10 @@ def run_audit(inv, args: argparse.Namespace, inputs: dict, snapshot_writer=None,
     if progress:
         progress.done()
     if not args.quiet:
-        print_summary(result, out)
+        print_summary(result, out, args.fail_on)
+    elif result.fails(args.fail_on):  # even quiet, say why the exit code is 1
+        print(f"ecs-auditor: --fail-on {args.fail_on}: findings at or above it are not muted",
+              file=sys.stderr)
     for note in options.notes:  # a capped output is said even with --quiet
         print(f"ecs-auditor: note: {note}", file=sys.stderr)
     code = 1 if result.fails(args.fail_on) else 0
@@ -164,7 +168,7 @@ def _to_security_hub(result, args: argparse.Namespace, status, session, endpoint
     return 0
 
 
-def print_summary(result, out) -> None:
+def print_summary(result, out, fail_on: str | None = None) -> None:
     s = result.summary()
     sev = ", ".join(f"{n} {k}" for k, n in s["by_severity"].items() if n)
     muted = f", {s['muted']} muted" if s["muted"] else ""
@@ -177,6 +181,17 @@ def print_summary(result, out) -> None:
     print(f"Output in {out}/ ({', '.join(written)})")
     if (Path(out) / "report.html").exists():
         print(f"Report: {Path(out).resolve() / 'report.html'}")
+    for m in result.expired_mutes:
+        print(f"Expired mute (mutes nothing): {m['rule']} {m.get('resource') or ''} line {m['line']}, "
+              f"expired {m['expires']}: {m['reason']}")
+    if fail_on and result.fails(fail_on):
+        from auditor.rules.engine import SEVERITIES
+
+        limit = SEVERITIES.index(fail_on)
+        tripped = [f for f in result.findings if not f.muted and SEVERITIES.index(f.severity) <= limit]
+        rules = ", ".join(f"{code} x{n}" for code, n in Counter(f.rule_id for f in tripped).most_common(8))
+        print(f"--fail-on {fail_on}: exit 1 for {len(tripped)} unmuted findings at {fail_on} or above "
+              f"({rules})")
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
@@ -198,9 +213,15 @@ def scan(args: argparse.Namespace, opts, session=None, progress=None) -> int:
     inputs = audit_inputs(args)
     progress = progress or Progress(enabled=not args.quiet)
     with inputs["folder"]:  # checked and held before a long collection, not after
-        progress.say("collecting")
-        inv = collect(opts, session=session, say=progress.say)
-        progress.say(f"collected {len(inv.services)} services, {len(inv.roles)} roles; auditing")
+        progress.collecting()
+        try:
+            inv = collect(opts, session=session, say=progress.say, observe=progress.observe)
+        except BaseException:
+            progress.collected("collection stopped")  # the bars end before the error is said
+            raise
+        progress.collected(f"collected {len(inv.services)} services, {len(inv.task_definitions)} task "
+                           f"definitions, {len(inv.roles)} roles")
+        progress.say("auditing")
         return run_audit(inv, args, inputs, lambda folder: save_snapshot(inv, folder / "snapshot.json.gz"),
                          progress, aws=(session, opts.endpoint_url))
 

@@ -92,10 +92,15 @@ def make_session(opts: CollectOptions) -> boto3.session.Session:
 
 
 def collect(opts: CollectOptions | None = None, session: boto3.session.Session | None = None,
-            ledger: CallLedger | None = None, say: Callable[[str], None] | None = None) -> Inventory:
+            ledger: CallLedger | None = None, say: Callable[[str], None] | None = None,
+            observe: Callable[[str, str, str, str], None] | None = None) -> Inventory:
+    """Read the account. `say` hears what is happening in words; `observe` every call, attempt
+    and gap as (kind, service, region, operation), for a progress display."""
     opts = opts or CollectOptions()
     session = session or make_session(opts)
     ledger = ledger or CallLedger(throttle=opts.throttle)
+    if observe:
+        ledger.listeners.append(observe)
     ledger.leads_to = ledger.leads_to or call_graph()
     clients = Clients(session, ledger, opts.endpoint_url, opts.max_attempts, opts.workers,
                       opts.read_timeout, opts.call_deadline, opts.max_response_bytes, opts.max_pages)

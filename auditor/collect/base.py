@@ -82,24 +82,34 @@ class CallLedger:
     throttle: bool = True
     # call -> every call that starts from its results, transitively (from the modules' ACTIONS)
     leads_to: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Told of every event as (kind, service, region, operation), kind one of call | attempt |
+    # gap: what a progress display counts. Called outside the lock, from worker threads.
+    listeners: list[Callable[[str, str, str, str], None]] = field(default_factory=list)
     _buckets: dict[tuple[str, str], TokenBucket] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def attach(self, client: Any, region: str) -> Any:
         events = client.meta.events
         service = client.meta.service_model.service_name
-        events.register("before-parameter-build", self._on_call)  # before any stub answers
+        # before any stub answers
+        events.register("before-parameter-build", lambda **kw: self._on_call(region=region, **kw))
         events.register("before-send", lambda **kw: self._on_send(region, service, **kw))
         return client
 
-    def _on_call(self, model: Any, **_: Any) -> None:
+    def _tell(self, kind: str, service: str, region: str, operation: str) -> None:
+        for listener in self.listeners:
+            listener(kind, service, region, operation)
+
+    def _on_call(self, model: Any, region: str = "", **_: Any) -> None:
         name = f"{model.service_model.service_name}:{model.name}"
         with self._lock:
             self.calls[name] += 1
             self.operations.append(name)
+        self._tell("call", model.service_model.service_name, region, model.name)
 
     def _on_send(self, region: str, service: str, event_name: str = "", **_: Any) -> None:
         op = event_name.rsplit(".", 1)[-1]  # before-send.<service-id>.<Operation>, once per attempt
+        self._tell("attempt", service, region, op)
         with self._lock:
             self.attempts[f"{service}:{op}"] += 1
             bucket = ECS_OPERATION_BUCKET.get(op) if service == "ecs" and self.throttle else None
@@ -124,6 +134,7 @@ class CallLedger:
         gap = replace(gap, blocked=self.leads_to.get(gap.action, ()))
         with self._lock:
             self.gaps.append(gap)
+        self._tell("gap", service, region, operation)
 
     def guard(self, service: str, region: str, operation: str,
               fn: Callable[[], T], resource: str | None = None,
