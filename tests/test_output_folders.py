@@ -123,9 +123,10 @@ def test_the_readme_cron_recipe_works_from_an_empty_folder(demo_server, tmp_path
     """The scheduled-audit line of the README, run as cron would run it, twice."""
     endpoint, _ = demo_server
     line = next(li for li in (ROOT / "README.md").read_text().splitlines() if li.startswith("0 6 * * 1"))
-    text = (ROOT / "README.md").read_text()
-    start = text.index(line)
-    command = text[start:text.index("\n", text.index("reports/last", start + len(line)))]
+    lines = (ROOT / "README.md").read_text().splitlines()
+    first = lines.index(line)
+    last = next(i for i in range(first, len(lines)) if not lines[i].endswith("\\"))
+    command = "\n".join(lines[first:last + 1])  # the entry and its continuation lines
     command = command.split("  ", 1)[1].replace("\\\n", " ").replace("\\%", "%")  # as cron passes it
     command = command.replace("/opt/ecs-auditor", str(tmp_path))
     (tmp_path / ".venv").symlink_to(Path(sys.executable).parent.parent)  # the venv running us
@@ -148,3 +149,7 @@ def test_the_readme_cron_recipe_works_from_an_empty_folder(demo_server, tmp_path
                      for d in ("2026-12-07", "2026-12-14"))
     assert all(f["new"] for f in first["findings"])
     assert not any(f["new"] for f in second["findings"])  # the same account a week later
+    trend = subprocess.run([sys.executable, "-m", "auditor", "history", str(tmp_path / "reports" / "history"),
+                            "--json"], capture_output=True, text=True, timeout=120)
+    scans = json.loads(trend.stdout)["scans"]
+    assert len(scans) == 2 and scans[1]["new"] == 0 and scans[1]["recurring"] == scans[0]["new"]
