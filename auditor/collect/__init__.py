@@ -15,12 +15,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
 from auditor import __version__, callable_module
-from auditor.collect import cloudwatch, ec2, ecr, ecs, efs, elb, iam
+from auditor.collect import cloudwatch, ec2, ecr, ecs, efs, elb, iam, kms, s3, secrets_manager, sns, sqs, ssm
 from auditor.collect.base import SHAPE_ERRORS, CallLedger, Clients, each
 from auditor.collect.limits import DEADLINE_SECONDS, MAX_PAGES, MAX_RESPONSE_BYTES, checked
 from auditor.model import Inventory
 
-MODULES = (ecs, iam, ec2, elb, efs, ecr, cloudwatch)
+MODULES = (ecs, iam, ec2, elb, efs, ecr, cloudwatch, s3, secrets_manager, ssm, sqs, sns, kms)
 # Called to find out who we are; needs no permission and is not part of the policy.
 SESSION_ACTIONS = ("sts:GetCallerIdentity",)
 
@@ -159,8 +159,11 @@ class Collection:
         except SHAPE_ERRORS as e:
             self.ledger.gap("iam", "global", "GetAccountAuthorizationDetails", "MalformedResponse",
                             None, f"{type(e).__name__}: {str(e)[:200]}")
+        block = self.out.pop("account_public_access_block", None)
+        block_status = self.out.pop("account_block_status", "none")
         return Inventory(
             account_id=self.account_id,
+            account_public_access_block=block, account_block_status=block_status,
             regions=self.regions,
             collected_at=started.strftime("%Y-%m-%dT%H:%M:%SZ"),
             tool_version=__version__,
@@ -186,6 +189,7 @@ class Collection:
             self.add("container_instances", instances)
         self._task_definitions(per_region)
         list(pool.map(self._region_references, self.regions))
+        self._resource_policies()
         return iam_future.result()
 
 
@@ -288,6 +292,41 @@ class Collection:
         if self.opts.metrics and services:
             self.add("utilisation", cloudwatch.get_utilisation(self.c, self.ledger, region,
                                                                services))
+
+
+    # Phase 5: the resources whose own policies decide access, then the KMS keys they use.
+    def _resource_policies(self) -> None:
+        home = self.regions[0]
+        jobs = [self.pool.submit(s3.get_buckets, self.c, self.ledger, home)]
+        jobs += [self.pool.submit(self._region_resources, r) for r in self.regions]
+        block = self.pool.submit(s3.get_account_block, self.c, self.ledger, home, self.account_id)
+        for job in jobs:
+            self.add("resource_policies", job.result())
+        self.out["account_public_access_block"], self.out["account_block_status"] = block.result()
+        refs: dict[str, set[str]] = {}
+        for r in self.out.get("resource_policies", []):
+            if r.kms_key_id:
+                refs.setdefault(kms.key_region(r.kms_key_id, r.region), set()).add(r.kms_key_id)
+        for p in self.out.get("parameters", []):
+            if p.key_id:
+                refs.setdefault(kms.key_region(p.key_id, p.region), set()).add(p.key_id)
+        for fs in self.out.get("file_systems", []):
+            if fs.kms_key_id:
+                refs.setdefault(kms.key_region(fs.kms_key_id, fs.region), set()).add(fs.kms_key_id)
+        for keys in self.pool.map(lambda item: kms.get_keys(self.c, self.ledger, item[0], sorted(item[1])),
+                                  sorted(refs.items())):
+            self.add("kms_keys", keys)
+
+    def _region_resources(self, region: str) -> list:
+        tds = [t for t in self.out.get("task_definitions", []) if t.region == region]
+        names = [ssm.parameter_name(ref.value_from) for td in tds for c in td.containers
+                 for ref in c.secrets if ":secretsmanager:" not in ref.value_from]
+        if names:
+            self.add("parameters", ssm.get_parameters(self.c, self.ledger, region, self.account_id, names))
+        images = [c.image for td in tds for c in td.containers]
+        return (secrets_manager.get_secrets(self.c, self.ledger, region)
+                + sqs.get_queues(self.c, self.ledger, region) + sns.get_topics(self.c, self.ledger, region)
+                + ecr.get_repositories(self.c, self.ledger, region, self.account_id, images))
 
 
 def _quiet_worker() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections import Counter
@@ -231,13 +232,39 @@ class Clients:
                     connect_timeout=10,
                     read_timeout=self.read_timeout,
                     user_agent_extra="ecs-auditor",
+                    # S3 by path on an endpoint given by hand (a moto server, LocalStack): its
+                    # one host cannot take bucket names.
+                    s3={"addressing_style": "path"} if self.endpoint_url else None,
                 )
                 client = self.session.client(service, region_name=region,
                                              endpoint_url=self.endpoint_url, config=config)
                 self.ledger.attach(client, region)
+                if service == "s3control" and self.endpoint_url:
+                    # S3 Control puts the account id in front of the host; an endpoint given
+                    # by hand is one host, so the request goes to it as it is.
+                    client.meta.events.register("before-sign", _no_account_host)
                 # After the ledger's own before-send (counting, throttling): this one sends.
                 client.meta.events.register("before-send", BoundedSend(
                     client._endpoint.http_session, self.call_deadline, self.max_response_bytes))
                 client.max_pages = self.max_pages  # read by bounds.paginate
                 self._cache[key] = client
             return self._cache[key]
+
+
+def _no_account_host(request: Any, **_: Any) -> None:
+    request.url = re.sub(r"^(https?://)\d{12}\.", r"\1", request.url)
+
+
+def read_policy(ledger: CallLedger, service: str, region: str, operation: str,
+                fn: Callable[[], Any], key: str, resource: str,
+                none_codes: tuple[str, ...] = ()) -> tuple[Any, str]:
+    """(the policy, present | none | unknown) of one resource. An error code in `none_codes`
+    means "no policy" (not a gap); any other failure is a gap and the policy is unknown."""
+    try:
+        resp = ledger.guard(service, region, operation, fn, resource=resource, expected=none_codes)
+    except ClientError:
+        return None, "none"
+    if resp is None:
+        return None, "unknown"
+    value = resp.get(key) if isinstance(resp, dict) else None
+    return (value, "present") if value else (None, "none")

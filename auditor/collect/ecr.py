@@ -6,14 +6,17 @@ import json
 
 from botocore.exceptions import ClientError
 
-from auditor.collect.base import CallLedger, Clients, chunks
+from auditor.collect.base import CallLedger, Clients, chunks, read_policy
 from auditor.collect.limits import checked
 from auditor.facts.images import ecr_image_id, ecr_repository
-from auditor.model import ImageInfo
+from auditor.model import ImageInfo, ResourcePolicy
 
 # Each call -> the calls whose results it starts from.
 ACTIONS: dict[str, tuple[str, ...]] = {
-    "ecr:BatchGetImage": ("ecs:DescribeServices", "ecs:DescribeTaskDefinition")}
+    "ecr:BatchGetImage": ("ecs:DescribeServices", "ecs:DescribeTaskDefinition"),
+    "ecr:DescribeRepositories": ("ecs:DescribeTaskDefinition",),
+    "ecr:GetRepositoryPolicy": ("ecr:DescribeRepositories",),
+}
 MEDIA_TYPES = [
     "application/vnd.docker.distribution.manifest.list.v2+json",
     "application/vnd.oci.image.index.v1+json",
@@ -59,3 +62,38 @@ def get_images(clients: Clients, ledger: CallLedger, region: str, account: str,
                         out.append(ImageInfo(name, region, architectures(img.get("imageManifest", "")),
                                              img.get("imageManifestMediaType")))
     return out
+
+
+def get_repositories(clients: Clients, ledger: CallLedger, region: str, account: str,
+                     images: list[str]) -> list[ResourcePolicy]:
+    """The repositories of this account and region that images come from: tag mutability,
+    encryption key and repository policy (who else may push or pull)."""
+    names = sorted({r[2] for r in map(ecr_repository, images) if r and r[0] == account and r[1] == region})
+    ecr = clients("ecr", region)
+    out = []
+    for batch in chunks(names, 100):
+        try:
+            resp = ledger.guard("ecr", region, "DescribeRepositories", lambda b=batch: checked(
+                ecr.describe_repositories(repositoryNames=b), "repositories", "DescribeRepositories"),
+                expected=("RepositoryNotFoundException",))
+        except ClientError:  # one name of the batch does not exist: ask for each on its own
+            resp = {"repositories": [r for n in batch for r in _one(ledger, ecr, region, n)]}
+        for d in (resp or {}).get("repositories", []):
+            name, arn = d["repositoryName"], d["repositoryArn"]
+            policy, status = read_policy(ledger, "ecr", region, "GetRepositoryPolicy",
+                                         lambda n=name: ecr.get_repository_policy(repositoryName=n),
+                                         "policyText", arn, ("RepositoryPolicyNotFoundException",))
+            enc = d.get("encryptionConfiguration") or {}
+            out.append(ResourcePolicy(arn, "ecr", region, name, policy, status, enc.get("kmsKey"),
+                                      tag_mutability=d.get("imageTagMutability")))
+    return out
+
+
+def _one(ledger: CallLedger, ecr, region: str, name: str) -> list[dict]:
+    try:
+        resp = ledger.guard("ecr", region, "DescribeRepositories", lambda: checked(
+            ecr.describe_repositories(repositoryNames=[name]), "repositories", "DescribeRepositories"),
+            expected=("RepositoryNotFoundException",))
+    except ClientError:
+        return []
+    return (resp or {}).get("repositories", [])

@@ -14,6 +14,7 @@ from auditor.demo.server import DEMO_ACCOUNT, DEMO_REGION, local_client, local_s
 
 ACCT = DEMO_ACCOUNT
 REGION = DEMO_REGION
+PARTNER = "999988887777"  # another company's account that the demo shares with
 ECR = f"{ACCT}.dkr.ecr.{REGION}.amazonaws.com"
 DIGEST = "@sha256:" + "ab" * 32
 WEB_TAG = "1.4.2"
@@ -154,8 +155,51 @@ class Seeder:
 
     # --- data services ----------------------------------------------------------------------
     def data(self) -> None:
+        # The database password is encrypted with a customer managed key whose policy names
+        # only a key administrator: it does not delegate to IAM, so the execution role's
+        # identity policies cannot grant kms:Decrypt (I202). Its secret policy also lets a
+        # partner account read it (I401).
+        kms = self.client("kms")
+        key = kms.create_key(Description="app secrets", BypassPolicyLockoutSafetyCheck=True,
+                             Policy=json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Sid": "KeyAdministrators", "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{ACCT}:role/admin-tool-task"},
+                "Action": "kms:*", "Resource": "*"}]}))["KeyMetadata"]
+        kms.create_alias(AliasName="alias/app-secrets", TargetKeyId=key["KeyId"])
         sm = self.client("secretsmanager")
-        sm.create_secret(Name="prod/db-password", SecretString=PLANTED_SECRETS[2])
+        secret = sm.create_secret(Name="prod/db-password", SecretString=PLANTED_SECRETS[2],
+                                  KmsKeyId="alias/app-secrets")["ARN"]
+        sm.put_resource_policy(SecretId=secret, ResourcePolicy=json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Sid": "PartnerReporting", "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{PARTNER}:root"},
+                "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}))
+        # Web assets are public (I402), the jobs queue takes messages from anyone (I402).
+        s3 = self.client("s3")
+        s3.create_bucket(Bucket="acme-web-assets")
+        s3.put_bucket_policy(Bucket="acme-web-assets", Policy=json.dumps({
+            "Version": "2012-10-17", "Statement": [
+                {"Sid": "PublicRead", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                 "Resource": "arn:aws:s3:::acme-web-assets/*"},
+                {"Sid": "TlsOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                 "Resource": ["arn:aws:s3:::acme-web-assets", "arn:aws:s3:::acme-web-assets/*"],
+                 "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}))
+        # Reports: the worker may write only because the bucket policy says so, and nobody may
+        # delete a report, although legacy-execution's own policy allows s3:* (a deny wins).
+        s3.create_bucket(Bucket="acme-reports")
+        s3.put_bucket_policy(Bucket="acme-reports", Policy=json.dumps({
+            "Version": "2012-10-17", "Statement": [
+                {"Sid": "WorkerWrites", "Effect": "Allow", "Action": "s3:PutObject",
+                 "Principal": {"AWS": f"arn:aws:iam::{ACCT}:role/worker-task"},
+                 "Resource": "arn:aws:s3:::acme-reports/*"},
+                {"Sid": "KeepReports", "Effect": "Deny", "Principal": "*", "Action": "s3:DeleteObject",
+                 "Resource": "arn:aws:s3:::acme-reports/*"}]}))
+        sqs = self.client("sqs")
+        sqs.create_queue(QueueName="jobs", Attributes={"Policy": json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Sid": "AnyoneMaySubmit", "Effect": "Allow", "Principal": "*", "Action": "sqs:SendMessage",
+                "Resource": f"arn:aws:sqs:{REGION}:{ACCT}:jobs"}]})})
         logs = self.client("logs")
         for name in ("web", "api", "admin-tool", "worker", "reports", "ingest", "legacy-web",
                      "cache-proxy", "batch", "files", "metrics-agent", "staging-api"):
@@ -164,6 +208,13 @@ class Seeder:
         for repo in ("web", "api", "admin-tool", "worker", "reports", "ingest", "batch", "files",
                      "cache-proxy", "metrics-agent", "staging-api", "staging-cron"):
             ecr.create_repository(repositoryName=repo)
+        # A build partner may push to the worker's repository: image substitution (I403).
+        ecr.set_repository_policy(repositoryName="worker", policyText=json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Sid": "PartnerBuilds", "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{PARTNER}:root"},
+                "Action": ["ecr:PutImage", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart",
+                           "ecr:CompleteLayerUpload", "ecr:BatchCheckLayerAvailability"]}]}))
         # The web image is built for both architectures (an image index), so Graviton fits it.
         index = {"schemaVersion": 2,
                  "mediaType": "application/vnd.docker.distribution.manifest.list.v2+json",

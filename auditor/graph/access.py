@@ -18,12 +18,21 @@ from auditor.graph.answers import (
 )
 from auditor.graph.escalation import EscalationPath, Finder, Reach, Targets, find_reach
 from auditor.graph.permissions import PermissionGrant, grant_rows
+from auditor.graph.resources import (
+    build_layers,
+    decide_request,
+    key_needs,
+    layer_for,
+    outsiders,
+    resource_grants,
+)
 from auditor.graph.simulate import most_permissive, simulate_principal
 from auditor.graph.workloads import Workload, select_workloads
 from auditor.iam import DENIED, Classification, build_principals, classify
 from auditor.iam.catalogue import action_matches, catalogue
 from auditor.iam.evaluate import Context
 from auditor.iam.principals import Principal, statement_actions
+from auditor.iam.resource_access import ResourceLayer
 from auditor.iam.trust import Trustee, trustees, trusts_service
 from auditor.model import Inventory
 
@@ -97,19 +106,30 @@ class AccessModel:
                 return w
         return None
 
+    # --- the resource layer ---------------------------------------------------------------
+    @cached_property
+    def layers(self) -> dict[str, ResourceLayer]:
+        return build_layers(self.inv)
+
+    def decide(self, principal: str, action: str, resource: str, context: Context | None = None):
+        """The one decision for a request: identity, boundary and the resource's own policy."""
+        return decide_request(self.principals[principal], layer_for(self.layers, resource), action,
+                              resource, context, self.inv.account_id).verdict
+
     def execution_needs(self, td_arn: str) -> ExecutionNeeds:
         w = self.workloads.get(td_arn)
         td = w.task_definition if w else self.inv.index.task_definition[td_arn]
-        needs = execution_needs(td, self.inv.account_id)
-        role = self.principals.get(td.execution_role_arn or "")
+        needs = execution_needs(td, self.inv.account_id) + key_needs(self.inv, td)
+        role = td.execution_role_arn if td.execution_role_arn in self.principals else None
         missing = [n for n in needs
-                   if role is None or role.decide(n.action, n.resource).decision == DENIED]
+                   if role is None or self.decide(role, n.action, n.resource).decision == DENIED]
         return ExecutionNeeds(td.execution_role_arn, tuple(needs), tuple(missing))
 
     def needs_of_role(self, role_arn: str) -> list[Need]:
         out: dict[tuple[str, str], Need] = {}
         for w in self.role_usage.get(role_arn, {}).get("execution", []):
-            for n in execution_needs(w.task_definition, self.inv.account_id):
+            for n in execution_needs(w.task_definition, self.inv.account_id) + key_needs(
+                    self.inv, w.task_definition):
                 out.setdefault(n.pair(), n)
         return list(out.values())
 
@@ -119,13 +139,15 @@ class AccessModel:
         """One request decided exactly (interfaces.md, simulate). For a task definition or
         service, each identity its containers hold is simulated; the most permissive decides."""
         context = context or {}
+        layer = layer_for(self.layers, resource) if resource else None
+        account = self.inv.account_id
         if principal in self.principals:
-            return simulate_principal(self.principals[principal], action, resource, context)
+            return simulate_principal(self.principals[principal], action, resource, context, layer, account)
         w = self.workload_for(principal)
         if w is None:
             raise KeyError(f"{principal} is not an IAM role or user, task definition or service "
                            "in the snapshot")
-        each = [simulate_principal(self.principals[i.role_arn], action, resource, context)
+        each = [simulate_principal(self.principals[i.role_arn], action, resource, context, layer, account)
                 | {"via_role": i.role_arn} for i in self.identities(w) if i.role_arn in self.principals]
         # Not the execution role: it is ECS's own, the application's code never holds it.
         best = most_permissive(each)
@@ -178,6 +200,7 @@ class AccessModel:
         rows = [Permission(action, r, "conditional" if p.grants[action].conditional else "allowed",
                            role_arn)
                 for action in sorted(resources) for r in resources[action]]
+        rows += resource_grants(self, p)  # what resource policies grant it besides
         self._rows[role_arn] = rows
         return rows
 
@@ -211,6 +234,9 @@ class AccessModel:
         principal then lists the resource patterns its policies allow it on."""
         act = action.lower()
         known = act in catalogue()
+        layer = layer_for(self.layers, resource) if resource != "*" else None
+        if layer is not None:
+            return self._who_can_resource(act, resource, layer)
         principals = []
         for arn, p in sorted(self.principals.items()):
             if known and act not in p.grants:
@@ -237,6 +263,23 @@ class AccessModel:
                 principals.append(WhoCanEntry(principal, "conditional", self._carriers(principal),
                                               tuple(path.steps), target))
         return WhoCan(act, resource, tuple(principals))
+
+    def _who_can_resource(self, act: str, resource: str, layer: ResourceLayer) -> WhoCan:
+        """On a resource with its own policy: every principal of the account by the whole
+        decision (the policy may admit one its identity policies do not), then whoever outside
+        the account the policy admits, marked external or public."""
+        principals = []
+        for arn in sorted(self.principals):
+            v = self.decide(arn, act, resource)
+            if v.decision != DENIED:
+                principals.append(WhoCanEntry(arn, v.decision, self._carriers(arn)))
+        account = self.inv.account_id
+        principals += [WhoCanEntry(o.arn, o.decision, (), reach=o.reach)
+                       for o in outsiders(layer, act, resource, account)]
+        notes = () if layer.statements is not None else (
+            f"the {layer.source} could not be read: answers are conditional, and principals it "
+            "might admit are not listed",)
+        return WhoCan(act, resource, tuple(principals), notes)
 
     def _carriers(self, role_arn: str) -> tuple[Carrier, ...]:
         out = []

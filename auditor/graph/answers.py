@@ -39,6 +39,7 @@ class Permission(Answer):
     resource: str  # as written; "NOT x" for a NotResource statement
     decision: str  # allowed | conditional
     via_role: str
+    source: str = "identity"  # or where a resource policy grants it ("bucket policy of b")
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,9 @@ class WhoCanEntry(Answer):
     path: tuple[dict, ...] = ()  # the ECS escalation steps, when the principal gets there that way
     via_role: str | None = None  # the role it escalates to, then
     resources: tuple[str, ...] = ()  # asked "on some resource": the patterns it is allowed on
+    # "" for a principal of the account; "external" (another account) or "public" (anyone)
+    # when only the resource's own policy admits it
+    reach: str = ""
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,7 @@ class WhoCan(Answer):
     action: str
     resource: str
     principals: tuple[WhoCanEntry, ...]
+    notes: tuple[str, ...] = ()  # e.g. a resource policy that could not be read
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """One request decided exactly, with what decided it: the policy simulator, offline.
 
-Layers applied here are the ones the snapshot holds for an identity: its identity policies and
-its permissions boundary (resource policies, SCPs and RCPs are not collected yet). A condition
-on a key the context does not supply makes the answer `conditional` and is named."""
+Layers applied here: the identity policies, the permissions boundary, and the resource's own
+policy (bucket, secret, repository, queue, topic, KMS key policy and grants) when the snapshot
+holds one (SCPs and RCPs are not collected yet). A condition on a key the context does not
+supply makes the answer `conditional` and is named."""
 
 from __future__ import annotations
 
@@ -62,14 +63,29 @@ def _on_some_resource(p: Principal, action: str, context: Context) -> dict:
             "decided_by": used or [_nothing("identity")], "via_role": None}
 
 
-def simulate_principal(p: Principal, action: str, resource: str | None, context: Context) -> dict:
+def simulate_principal(p: Principal, action: str, resource: str | None, context: Context,
+                       layer=None, account: str = "") -> dict:
+    """`layer`: the resource's own policy (a ResourceLayer), when it has one."""
     if resource is None:
         return _on_some_resource(p, action, context)
     context = p.request_context(context)  # the same request Principal.decide judges
     v, used = _layer("identity", p.statements, action, resource, context)
-    if p.boundary is not None and v.decision != DENIED:
+    if p.boundary is not None and (v.decision != DENIED or layer is not None):
         b, bused = _layer("boundary", p.boundary, action, resource, context)
         v, used = weakest(v, b), used + bused
+    if layer is not None:
+        from auditor.graph.resources import decide_request
+
+        result = decide_request(p, layer, action, resource, context, account)
+        v = result.verdict
+        if result.unknown:
+            used.append(_nothing("resource", f"{layer.source} (could not be read)"))
+        elif result.resource is not None:
+            r = result.resource
+            used += [_entry("resource", st, "allow", context) for st in r.allows]
+            used += [_entry("resource", st, "deny", context) for st in r.denies]
+            if not r.allows and not r.denies:
+                used.append(_nothing("resource", layer.source))
     return {"principal": p.arn, "action": action.lower(), "resource": resource,
             "decision": v.decision, "decided_by": used, "via_role": None}
 

@@ -143,8 +143,8 @@ def parse_statement(raw: Any, source: str, kind: str, variables: bool = True) ->
                      if "NotResource" in raw else None)
     if kind == "identity" and "Resource" not in raw and "NotResource" not in raw:
         raise PolicyError(f"{source}: an identity policy statement needs Resource or NotResource")
-    if kind == "trust" and not resources and not_resources is None:
-        resources = ("*",)
+    if kind in ("trust", "resource") and not resources and not_resources is None:
+        resources = ("*",)  # a role's trust, an ECR repository's policy: the resource itself
     principals = _principals(raw["Principal"], source) if "Principal" in raw else None
     not_principals = _principals(raw["NotPrincipal"], source) if "NotPrincipal" in raw else None
     sid = raw.get("Sid")

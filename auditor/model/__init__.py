@@ -10,4 +10,5 @@ from auditor.model.inventory import (  # noqa: F401
     load_snapshot,
     save_snapshot,
 )
+from auditor.model.resources import *  # noqa: F403
 from auditor.model.serde import SnapshotError  # noqa: F401

@@ -33,6 +33,7 @@ from auditor.model.ecs import (
     Task,
     TaskDefinition,
 )
+from auditor.model.resources import KmsKey, Parameter, ResourcePolicy
 from auditor.model.serde import SnapshotError, from_jsonable, to_jsonable
 
 SNAPSHOT_SCHEMA = "ecs-auditor/snapshot/1"
@@ -40,7 +41,17 @@ SNAPSHOT_SCHEMA = "ecs-auditor/snapshot/1"
 
 # botocore service names whose IAM action prefix differs (the Service Authorization Reference).
 IAM_PREFIX = {"elbv2": "elasticloadbalancing", "elb": "elasticloadbalancing",
-              "efs": "elasticfilesystem"}
+              "efs": "elasticfilesystem", "s3control": "s3"}
+# API operations whose IAM action has another name (the Service Authorization Reference, S3).
+IAM_ACTION = {("s3", "ListBuckets"): "s3:ListAllMyBuckets",
+              ("s3", "GetPublicAccessBlock"): "s3:GetBucketPublicAccessBlock",
+              ("s3", "GetBucketEncryption"): "s3:GetEncryptionConfiguration",
+              ("s3control", "GetPublicAccessBlock"): "s3:GetAccountPublicAccessBlock"}
+
+
+def iam_action(service: str, operation: str) -> str:
+    """The IAM action that allows a call (botocore service name and API operation)."""
+    return IAM_ACTION.get((service, operation)) or f"{IAM_PREFIX.get(service, service)}:{operation}"
 
 
 @dataclass(frozen=True)
@@ -58,7 +69,7 @@ class Gap:
     @property
     def action(self) -> str:
         """The call as an IAM action name (elasticloadbalancing:DescribeTargetGroups)."""
-        return f"{IAM_PREFIX.get(self.service, self.service)}:{self.operation}"
+        return iam_action(self.service, self.operation)
 
 
 @dataclass(frozen=True)
@@ -89,6 +100,12 @@ class Inventory:
     access_points: tuple[AccessPoint, ...] = ()
     utilisation: tuple[Utilisation, ...] = ()
     images: tuple[ImageInfo, ...] = ()
+    resource_policies: tuple[ResourcePolicy, ...] = ()
+    kms_keys: tuple[KmsKey, ...] = ()
+    parameters: tuple[Parameter, ...] = ()
+    # S3 Block Public Access of the account (s3control), and whether it could be read.
+    account_public_access_block: dict[str, bool] | None = None
+    account_block_status: str = "none"  # present | none | unknown
 
     # Lookups by id, built once on demand (frozen dataclasses allow cached_property).
     @cached_property
@@ -113,6 +130,12 @@ class InventoryIndex:
         self.load_balancer_by_name = {(lb.region, lb.name): lb for lb in inv.load_balancers}
         self.target_group = {t.arn: t for t in inv.target_groups}
         self.file_system = {(f.region, f.file_system_id): f for f in inv.file_systems}
+        self.resource_policy = {r.arn: r for r in inv.resource_policies}
+        self.kms_key = {k.arn: k for k in inv.kms_keys}
+        # a key as a task definition or secret names it: ARN, bare id, alias name or alias ARN
+        self.kms_key_ref = {ref: k for k in inv.kms_keys
+                            for ref in (k.arn, k.key_id, *k.aliases)}
+        self.parameter = {p.arn: p for p in inv.parameters}
         self.access_point = {(a.region, a.access_point_id): a for a in inv.access_points}
         self.utilisation = {u.service_arn: u for u in inv.utilisation}
         self.instances_by_cluster: dict[str, list[ContainerInstance]] = {}

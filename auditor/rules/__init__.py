@@ -5,6 +5,7 @@
 | iam_permissions | I101–I110 |
 | iam_ecs_roles | I201–I210 |
 | iam_reach | I301–I304 |
+| resource_policies | I401–I404 |
 | launch_type | L101–L108 |
 | load_balancer | B101–B108 |
 | efs | F101–F110 |

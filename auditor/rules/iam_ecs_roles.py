@@ -26,7 +26,9 @@ from auditor.rules.reads import (
     FILE_SYSTEM_POLICIES,
     FILE_SYSTEMS,
     IAM,
+    KEYS,
     ROLES_IN_USE,
+    SECRETS,
     WORKLOADS,
 )
 
@@ -60,11 +62,13 @@ def execution_role_missing(ctx: AuditContext) -> Iterator[Hit]:
 
 @rule("I202", "execution-role-missing-permission", "high",
       "Execution role lacks what the task needs to start",
-      reads=WORKLOADS + IAM, subjects="task-definition")
+      reads=WORKLOADS + IAM + KEYS + SECRETS, subjects="task-definition")
 def execution_role_missing_permission(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Compares what ECS needs to start each task definition (ECR pull on its
-    repositories, logs on its log groups, the secrets and parameters it injects) with what its
-    execution role is allowed.
+    repositories, logs on its log groups, the secrets and parameters it injects, and kms:Decrypt
+    on their customer managed keys) with what its execution role is allowed, through its own
+    policies and the resources' policies (a key policy that does not delegate to IAM grants
+    nothing through IAM).
 
     Why is this bad: The task fails to start, usually at 3 a.m. after a redeploy.
 

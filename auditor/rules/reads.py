@@ -33,3 +33,13 @@ ROLES_IN_USE = IAM + TASK_DEFINITIONS + CONTAINER_INSTANCES + INSTANCES
 EXPOSURE = SERVICES + TARGET_GROUPS + LOAD_BALANCERS
 # Where containers run on EC2 and what the host gives them.
 HOSTS = RUNNING_TASKS + CONTAINER_INSTANCES + INSTANCES
+# Resources with their own policies, and what tells whether a public one is blocked.
+BUCKETS = ("s3:ListAllMyBuckets", "s3:GetBucketLocation", "s3:GetBucketPolicy",
+           "s3:GetBucketPublicAccessBlock", "s3:GetEncryptionConfiguration",
+           "s3:GetAccountPublicAccessBlock")
+SECRETS = ("secretsmanager:ListSecrets", "secretsmanager:GetResourcePolicy")
+QUEUES_AND_TOPICS = ("sqs:ListQueues", "sqs:GetQueueAttributes", "sns:ListTopics", "sns:GetTopicAttributes")
+SHARED_DATA = BUCKETS + SECRETS + QUEUES_AND_TOPICS
+PARAMETERS = ("ssm:DescribeParameters",)
+KEYS = ("kms:DescribeKey", "kms:GetKeyPolicy", "kms:ListGrants") + PARAMETERS
+REPOSITORIES = ("ecr:DescribeRepositories", "ecr:GetRepositoryPolicy")

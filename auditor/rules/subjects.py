@@ -109,6 +109,21 @@ def _all_principals(ctx: Any) -> Subjects:
         yield arn, "global"
 
 
+def _used(service_filter) -> Callable[[Any], Subjects]:
+    def subjects(ctx: Any) -> Subjects:
+        from auditor.rules.resource_use import used_resources
+
+        for arn, use in sorted(used_resources(ctx).items()):
+            if service_filter(use, ctx):
+                yield arn, use.region
+    return subjects
+
+
+def _customer_key(use: Any, ctx: Any) -> bool:
+    key = ctx.ix.kms_key.get(use.arn)
+    return bool(key and key.manager == "CUSTOMER")
+
+
 SUBJECTS: dict[str, Callable[[Any], Subjects]] = {
     "task-definition": _task_definitions,
     "linux-task-definition": _linux_task_definitions,
@@ -126,4 +141,8 @@ SUBJECTS: dict[str, Callable[[Any], Subjects]] = {
     "principal": _judged_principals,  # the roles and users the I1xx rules judge
     "ecs-role": _ecs_roles,  # task, execution and instance roles
     "any-principal": _all_principals,
+    # resources with their own policies that workloads use (rules/resource_use.py)
+    "shared-resource": _used(lambda use, ctx: use.service != "ecr"),
+    "image-repository": _used(lambda use, ctx: use.service == "ecr"),
+    "workload-key": _used(_customer_key),
 }

