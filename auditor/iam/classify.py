@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from auditor.iam.catalogue import catalogue
+from auditor.iam.escalation_methods import BY_ID
 from auditor.iam.knowledge import (
     CREDENTIAL_ACTIONS,
     CREDENTIAL_ACTIONS_ON_ALL,
@@ -49,9 +50,11 @@ def classify(p: Principal) -> Classification:
     for method, actions in ESCALATION_METHODS.items():
         got = [grants.get(a) for a in _low(actions)]
         if all(got):
+            m = BY_ID[method]
             out.escalation.append({"method": method,
                                    "actions": [cat.info(a).name for a in _low(actions)],
-                                   "conditional": any(g.conditional for g in got)})
+                                   "conditional": any(g.conditional for g in got),
+                                   "gains": m.gains, "certain": m.certain, "sources": list(m.sources)})
 
     for a in _low(DATA_READ_ACTIONS):
         g = grants.get(a)
@@ -65,6 +68,8 @@ def classify(p: Principal) -> Classification:
         g = grants.get(a)
         if g and g.everywhere:
             out.credentials[a] = g.everywhere_conditional
+        elif g and _any_account(p, a):
+            out.credentials[a] = g.conditional  # roles of every account: arn:aws:iam::*:role/x-*
 
     if out.admin:  # everything below is implied; the rules report admin alone
         return out
@@ -77,6 +82,18 @@ def classify(p: Principal) -> Classification:
         elif "Write" in info.levels and info.scopable:
             out.write_on_all[a] = g.everywhere_conditional
     return out
+
+
+def _any_account(p: Principal, action: str) -> bool:
+    """Is the action allowed on a resource pattern whose account is a wildcard (any account)?"""
+    for st in p.statements:
+        if st.effect != "Allow" or st.not_resources is not None or action not in statement_actions(st):
+            continue
+        for r in st.resources:
+            parts = r.split(":")
+            if len(parts) > 4 and "*" in parts[4] and parts[4].strip("*?") == "":
+                return True
+    return False
 
 
 def _admin(p: Principal) -> dict | None:

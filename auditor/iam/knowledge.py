@@ -8,46 +8,8 @@ from __future__ import annotations
 import functools
 import heapq
 
-# Privilege-escalation methods: name -> actions that together make it (Rhino Security Labs'
-# catalogue of IAM escalation methods, plus the ECS ones this tool is about).
-ESCALATION_METHODS: dict[str, tuple[str, ...]] = {
-    "CreateNewPolicyVersion": ("iam:CreatePolicyVersion",),
-    "SetExistingDefaultPolicyVersion": ("iam:SetDefaultPolicyVersion",),
-    "CreateAccessKey": ("iam:CreateAccessKey",),
-    "CreateLoginProfile": ("iam:CreateLoginProfile",),
-    "UpdateLoginProfile": ("iam:UpdateLoginProfile",),
-    "AttachUserPolicy": ("iam:AttachUserPolicy",),
-    "AttachGroupPolicy": ("iam:AttachGroupPolicy",),
-    "AttachRolePolicy": ("iam:AttachRolePolicy",),
-    "PutUserPolicy": ("iam:PutUserPolicy",),
-    "PutGroupPolicy": ("iam:PutGroupPolicy",),
-    "PutRolePolicy": ("iam:PutRolePolicy",),
-    "AddUserToGroup": ("iam:AddUserToGroup",),
-    "UpdateRolePolicyToAssumeIt": ("iam:UpdateAssumeRolePolicy",),
-    "PassExistingRoleToNewEC2Instance": ("iam:PassRole", "ec2:RunInstances"),
-    "PassExistingRoleToNewLambdaThenInvoke": ("iam:PassRole", "lambda:CreateFunction",
-                                              "lambda:InvokeFunction"),
-    "PassExistingRoleToNewLambdaThenTriggerWithEventSource": (
-        "iam:PassRole", "lambda:CreateFunction", "lambda:CreateEventSourceMapping"),
-    "EditExistingLambdaFunctionWithRole": ("lambda:UpdateFunctionCode",),
-    "PassExistingRoleToNewGlueDevEndpoint": ("iam:PassRole", "glue:CreateDevEndpoint"),
-    "UpdateExistingGlueDevEndpoint": ("glue:UpdateDevEndpoint",),
-    "PassExistingRoleToCloudFormation": ("iam:PassRole", "cloudformation:CreateStack"),
-    "PassExistingRoleToNewDataPipeline": ("iam:PassRole", "datapipeline:CreatePipeline",
-                                          "datapipeline:PutPipelineDefinition"),
-    "PassExistingRoleToNewCodeBuildProject": ("iam:PassRole", "codebuild:CreateProject",
-                                              "codebuild:StartBuild"),
-    "PassExistingRoleToNewSageMakerNotebook": ("iam:PassRole", "sagemaker:CreateNotebookInstance",
-                                               "sagemaker:CreatePresignedNotebookInstanceUrl"),
-    "PassExistingRoleToNewEcsTaskRunTask": ("iam:PassRole", "ecs:RegisterTaskDefinition",
-                                            "ecs:RunTask"),
-    "PassExistingRoleToNewEcsTaskStartTask": ("iam:PassRole", "ecs:RegisterTaskDefinition",
-                                              "ecs:StartTask"),
-    "PassExistingRoleToNewEcsService": ("iam:PassRole", "ecs:RegisterTaskDefinition",
-                                        "ecs:CreateService"),
-    "PassExistingRoleToUpdatedEcsService": ("iam:PassRole", "ecs:RegisterTaskDefinition",
-                                            "ecs:UpdateService"),
-}
+# Privilege-escalation methods are declared, with their sources, in escalation_methods.py.
+from auditor.iam.escalation_methods import ESCALATION_METHODS
 
 # Actions that read data or secrets: harmful on Resource "*" (rule I104).
 DATA_READ_ACTIONS = (

@@ -100,9 +100,15 @@ def service_wildcard(ctx: AuditContext) -> Iterator[Hit]:
       reads=ROLES_IN_USE + EXPOSURE, subjects="principal")
 def privilege_escalation(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds roles whose allowed actions, across all their policies together,
-    contain a known IAM privilege-escalation method (iam:CreatePolicyVersion,
-    iam:AttachRolePolicy, iam:PassRole with lambda:CreateFunction and lambda:InvokeFunction,
-    iam:PassRole with ecs:RegisterTaskDefinition and ecs:RunTask, ...).
+    contain the permissions of a declared privilege-escalation method (auditor/iam/
+    escalation_methods.py, from Rhino Security Labs', pathfinding.cloud's and Prowler's
+    catalogues): IAM policy and credential changes, iam:PassRole with compute that runs the
+    passed role (EC2 and Spot, Auto Scaling, Lambda, Glue, CloudFormation, Data Pipeline,
+    CodeBuild, SageMaker, App Runner, Batch, Bedrock AgentCore, ECS tasks, services, task sets
+    and overrides), changes to existing functions, stacks, jobs and builds, instance user data
+    and EC2 Instance Connect, SSM sessions and commands, ECS Exec. Methods that also need an
+    existing resource to act on are marked not certain; when every method found is conditional
+    or not certain the finding is one severity lower.
 
     Why is this bad: Code holding the role can grant itself, or obtain, more than it was given.
 
@@ -114,13 +120,16 @@ def privilege_escalation(ctx: AuditContext) -> Iterator[Hit]:
     References:
     - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html
     - https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/
+    - https://pathfinding.cloud
     """
     def ev(c, kind):
         if c.admin or not c.escalation:
             return None
         return ({"methods": [e["method"] for e in c.escalation],
-                 "actions": sorted({a for e in c.escalation for a in e["actions"]})},
-                all(e["conditional"] for e in c.escalation))
+                 "actions": sorted({a for e in c.escalation for a in e["actions"]}),
+                 "method_details": [{k: e[k] for k in ("method", "actions", "gains", "certain", "sources",
+                                                       "conditional")} for e in c.escalation]},
+                all(e["conditional"] or not e["certain"] for e in c.escalation))
     yield from _role_hits(ctx, "high", lambda w, e: f"The {w} can escalate privileges "
                                f"({', '.join(e['methods'][:3])}).", ev)
 

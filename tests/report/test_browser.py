@@ -73,5 +73,5 @@ def test_a_finding_offers_its_whole_action_list_most_dangerous_first(page, tmp_p
     assert "most dangerous first" in more.locator("summary").inner_text()
     more.locator("summary").click()
     names = more.locator("pre").inner_text().splitlines()
-    assert len(names) > 300 and names[:2] == ["iam:PassRole", "ec2:RunInstances"]
+    assert len(names) > 300 and names[0] == "iam:PassRole" and "ec2:RunInstances" in names[:8]
     assert page.console_errors == []

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
+from auditor.iam.escalation_methods import METHODS
 from auditor.model import ManagedPolicy
 from tests.builders import EC2_TRUST, allow, fires, host, inventory, role, service, task_def
 
@@ -86,8 +89,14 @@ def test_i106_evidence_lists_iam_passrole_first_among_hundreds_of_writes():
     shown = f.evidence["actions"]
     assert f.evidence["count"] > 300 and len(shown) == 50
     # PassRole, then what completes an escalation with it, then ordinary writes by name.
-    assert shown[:2] == ["iam:PassRole", "ec2:RunInstances"]
-    assert shown[2:] == sorted(shown[2:])
+    from auditor.iam.escalation_methods import ESCALATION_METHODS
+
+    parts = {a for m in ESCALATION_METHODS.values() for a in m}
+    assert shown[0] == "iam:PassRole" and "ec2:RunInstances" in shown
+    tier2 = [a for a in shown[1:] if a in parts]
+    assert shown[1:1 + len(tier2)] == tier2 == sorted(tier2)  # escalation parts next, by name
+    rest = shown[1 + len(tier2):]
+    assert rest == sorted(rest)
 
 
 def test_i107_credentials_and_ecr_token_on_execution_role_near_miss():
@@ -115,3 +124,29 @@ def test_role_rules_report_one_finding_per_kind():
     kinds = sorted((f.resource_arn.rsplit("/", 1)[-1], f.evidence["role_kind"])
                    for f in fires(inv, "I102"))
     assert kinds == [("both", "execution"), ("both", "task"), ("inst", "instance")]
+
+
+@pytest.mark.parametrize("method", METHODS, ids=lambda m: m.id)
+def test_i103_each_declared_method_and_its_near_misses(method):
+    """Every method of auditor/iam/escalation_methods.py: its permissions make I103 name it, with
+    its sources; without any one of them it is not named."""
+    [f] = fires(on_task_role(allow(list(method.actions))), "I103")
+    detail = next(d for d in f.evidence["method_details"] if d["method"] == method.id)
+    assert detail["sources"] == list(method.sources) and detail["certain"] == method.certain
+    for missing in method.actions:
+        rest = [a for a in method.actions if a != missing]
+        hits = fires(on_task_role(allow(rest)), "I103") if rest else []
+        assert all(method.id not in h.evidence["methods"] for h in hits), missing
+
+
+def test_i103_a_method_that_needs_an_existing_resource_is_one_level_lower():
+    [f] = fires(on_task_role(allow("ssm:StartSession")), "I103")
+    assert f.severity == "medium" and f.evidence["methods"] == ["SsmStartSession"]
+
+
+def test_i107_assume_role_on_roles_of_any_account():
+    """sts:AssumeRole on arn:aws:iam::*:role/deploy-* reaches roles of every account that trusts it."""
+    [f] = fires(on_task_role(allow("sts:AssumeRole", "arn:aws:iam::*:role/deploy-*")), "I107")
+    assert "sts:AssumeRole" in str(f.evidence)
+    assert fires(on_task_role(allow("sts:AssumeRole", "arn:aws:iam::111122223333:role/deploy-*")),
+                 "I107") == []
