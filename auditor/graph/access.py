@@ -371,6 +371,7 @@ def intersect(ours: list[str], limits: list[str]) -> list[str]:
     """Resource patterns in both lists, the narrower of each overlapping pair ("*" and t -> t;
     b/* and b/k -> b/k). Pairs that overlap only partly keep our pattern (an overestimate)."""
     from auditor.iam.evaluate import resource_matches
+    from auditor.iam.glob import globs_intersect
 
     out: dict[str, None] = {}
     for a in ours:
@@ -383,4 +384,6 @@ def intersect(ours: list[str], limits: list[str]) -> list[str]:
                 out[a] = None  # a lies within b
             elif resource_matches(a, b):
                 out[b] = None
+            elif globs_intersect(a, b):
+                out[a] = None  # they overlap in part (*/k and b/*): ours, an overestimate
     return list(out)

@@ -121,3 +121,50 @@ def substitutions(pattern: str, context: dict) -> tuple[list[str], bool]:
             values = (default,)
         patterns = [p.replace(text, _literal(v), 1) for p in patterns for v in values[:16]]
     return patterns, unknown
+
+
+def globs_intersect(a: str, b: str) -> bool:
+    """Is there a string that both patterns match (`*`, `?` wildcards; a policy variable counts
+    as `*`, as its value is unknown)?"""
+    return glob_witness(a, b) is not None
+
+
+def glob_witness(a: str, b: str) -> str | None:
+    """A string both patterns match, or None. A table over the two patterns' positions
+    (O(len a x len b), no backtracking), then one walk back through it."""
+    p = re.sub(r"\$\{[^}]*\}", "*", a)
+    q = re.sub(r"\$\{[^}]*\}", "*", b)
+    n, m = len(p), len(q)
+    # can[i][j]: the suffixes p[i:] and q[j:] share a string; filled from the ends.
+    can = [[False] * (m + 1) for _ in range(n + 1)]
+    can[n][m] = True
+    for i in range(n, -1, -1):
+        for j in range(m, -1, -1):
+            if i == n and j == m:
+                continue
+            if i < n and p[i] == "*":
+                can[i][j] = can[i + 1][j] or (j < m and can[i][j + 1])
+            elif j < m and q[j] == "*":
+                can[i][j] = can[i][j + 1] or (i < n and can[i + 1][j])
+            elif i < n and j < m:
+                can[i][j] = (p[i] == q[j] or "?" in (p[i], q[j])) and can[i + 1][j + 1]
+    if not can[0][0]:
+        return None
+    out, i, j = [], 0, 0
+    while (i, j) != (n, m):
+        if i < n and p[i] == "*":
+            if can[i + 1][j]:
+                i += 1
+            else:  # the star takes q's next character
+                out.append("x" if q[j] in "*?" else q[j])
+                j += 1
+        elif j < m and q[j] == "*":
+            if can[i][j + 1]:
+                j += 1
+            else:
+                out.append("x" if p[i] in "*?" else p[i])
+                i += 1
+        else:
+            out.append(p[i] if p[i] != "?" else (q[j] if q[j] != "?" else "x"))
+            i, j = i + 1, j + 1
+    return "".join(out)

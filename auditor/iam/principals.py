@@ -12,6 +12,7 @@ from functools import cached_property
 
 from auditor.iam.catalogue import catalogue
 from auditor.iam.evaluate import ALLOWED, CONDITIONAL, DENIED, Context, Verdict, decide, weakest
+from auditor.iam.glob import globs_intersect
 from auditor.iam.policy import PolicyError, Statement, parse_policy
 from auditor.model import Inventory
 
@@ -60,14 +61,26 @@ class Principal:
     @cached_property
     def grants(self) -> dict[str, Grant]:
         """Every concrete action this principal may perform on some resource."""
-        own = _grants(self.statements)
+        # A role session has no aws:username: a pattern that needs it names nothing.
+        absent = frozenset({"aws:username"}) if self.kind == "role" else frozenset()
+        own = _grants(self.statements, absent)
         if self.boundary is None:
             return own
-        limit = _grants(self.boundary)
+        limit = _grants(self.boundary, absent)
+        # An action is allowed somewhere only where an identity allow and a boundary allow
+        # name overlapping resources (identity c/* and boundary b/* leave nothing).
+        reachable: set[str] = set()
+        bounds = [b for b in self.boundary if b.effect == "Allow"]
+        for st in self.statements:
+            if st.effect == "Allow":
+                mine = statement_actions(st)
+                for b in bounds:
+                    if _resources_overlap(st, b):
+                        reachable |= mine & statement_actions(b)
         out = {}
         for action, g in own.items():
             b = limit.get(action)
-            if b:
+            if b and action in reachable:
                 out[action] = _SHAPES[(g.everywhere and b.everywhere, g.conditional or b.conditional,
                                        g.everywhere_conditional or b.everywhere_conditional)]
         return out
@@ -84,6 +97,30 @@ class Principal:
 
         return sample_by_danger(self.grant_keys, 128)
 
+
+
+EVERYTHING = ("*", "arn:*")  # NotResource patterns that leave no resource at all
+
+
+def _within(pattern: str, excluded: tuple[str, ...]) -> bool:
+    """Is every resource the pattern names among the excluded ones? (The pattern's own text,
+    stars included, matched by an excluded glob: b/* lies within b/*, * within nothing short of *.)"""
+    from auditor.iam.evaluate import resource_matches
+
+    # A pattern with a policy variable may exclude nothing (its value unknown or absent): it
+    # never counts as covering, so the table never misses an allow.
+    return any(e in EVERYTHING or ("${" not in e and resource_matches(e, pattern)) for e in excluded)
+
+
+def _resources_overlap(a: Statement, b: Statement) -> bool:
+    """Can one resource be named by both statements? Two NotResource lists always leave some."""
+    if a.not_resources is not None and b.not_resources is not None:
+        return True
+    if a.not_resources is not None:
+        return any(not _within(y, a.not_resources) for y in b.resources)
+    if b.not_resources is not None:
+        return any(not _within(x, b.not_resources) for x in a.resources)
+    return any(globs_intersect(x, y) for x in a.resources for y in b.resources)
 
 
 def applies_to_every_resource(st: Statement) -> bool:
@@ -113,17 +150,59 @@ def _actions(patterns: tuple[str, ...], negated: bool) -> frozenset[str]:
     return cat.all - named if negated else named
 
 
-def _grants(statements: tuple[Statement, ...]) -> dict[str, Grant]:
+def _covers(deny: Statement, allow: Statement, absent: frozenset[str] = frozenset()) -> bool:
+    """Does the deny's Resource (or NotResource) take in every resource the allow names?"""
+    named = [r for r in allow.resources if not (absent and allow.variables and _needs_absent(r, absent))]
+    if deny.not_resources is None:
+        if allow.not_resources is not None:
+            return any(r in EVERYTHING for r in deny.resources)
+        return all(_within(r, deny.resources) for r in named)
+    # The deny spares only its NotResource list.
+    spared = _spared(deny, absent)
+    if allow.not_resources is None:
+        return not any(globs_intersect(r, y) for r in named for y in spared)
+    return all(_within(y, allow.not_resources) for y in spared)
+
+
+def _needs_absent(pattern: str, absent: frozenset[str]) -> bool:
+    from auditor.iam.glob import variables_in
+
+    return any(key in absent and default is None for _, key, default in variables_in(pattern))
+
+
+def _names_nothing(st: Statement, absent: frozenset[str]) -> bool:
+    """Does the statement apply to no resource at all: a NotResource of "*", or Resource
+    patterns that each need a request value this principal never has?"""
+    if st.not_resources is not None:
+        return any(r in EVERYTHING for r in st.not_resources)
+    return bool(absent) and st.variables and all(_needs_absent(r, absent) for r in st.resources)
+
+
+def _spared(st: Statement, absent: frozenset[str]) -> tuple[str, ...]:
+    """A NotResource list as the principal's requests see it (a pattern needing an absent
+    value names nothing, so it spares nothing)."""
+    if not absent or not st.variables:
+        return st.not_resources or ()
+    return tuple(r for r in st.not_resources or () if not _needs_absent(r, absent))
+
+
+def _grants(statements: tuple[Statement, ...], absent: frozenset[str] = frozenset()) -> dict[str, Grant]:
     """Set algebra over statements (an admin statement names 22,000 actions: no per-action work
-    beyond the final table)."""
+    beyond the final table). An allow loses, symbolically, the actions of every unconditional
+    deny whose resources take in all of its own (Allow b/k with Deny b/*: nothing left)."""
     sure: set[str] = set()  # allowed on some resource without condition
     maybe: set[str] = set()  # allowed on some resource under a condition
     sure_all: set[str] = set()  # allowed on every resource without condition
     maybe_all: set[str] = set()
-    for st in statements:
+    live = [st for st in statements if not _names_nothing(st, absent)]
+    hard = [d for d in live if d.effect == "Deny" and not d.conditions]
+    for st in live:
         if st.effect != "Allow":
             continue
         acts, wide = statement_actions(st), covers_all_resources(st)
+        for d in hard:
+            if acts and _covers(d, st, absent):
+                acts = acts - statement_actions(d)
         if st.conditions:
             maybe |= acts
             if wide:
@@ -133,7 +212,7 @@ def _grants(statements: tuple[Statement, ...]) -> dict[str, Grant]:
             if wide:
                 sure_all |= acts
     somewhere, everywhere = sure | maybe, sure_all | maybe_all
-    for st in statements:
+    for st in live:
         if st.effect != "Deny":
             continue
         hit = statement_actions(st) & somewhere
@@ -142,9 +221,6 @@ def _grants(statements: tuple[Statement, ...]) -> dict[str, Grant]:
         if st.conditions:  # a deny that may apply: what it names is only conditionally allowed
             sure -= hit
             sure_all -= hit
-        elif applies_to_every_resource(st):
-            somewhere -= hit
-            everywhere -= hit
         else:
             everywhere -= hit  # denied on some resources: no longer on all
     return {a: _SHAPES[(a in everywhere, a not in sure, a in everywhere and a not in sure_all)]
