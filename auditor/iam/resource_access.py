@@ -51,20 +51,32 @@ class ResourceLayer:
         return self.service == "kms"
 
 
+def _sessions(principal: str) -> str | None:
+    """The ARN prefix of a role's sessions (arn:aws:sts::A:assumed-role/NAME/), or None."""
+    parts = principal.split(":", 5)
+    if len(parts) == 6 and parts[2] == "iam" and parts[5].startswith("role/"):
+        return f"arn:{parts[1]}:sts::{parts[4]}:assumed-role/{parts[5].rsplit('/', 1)[-1]}/"
+    return None
+
+
 def principal_naming(values: dict[str, tuple[str, ...]] | None, principal: str, account: str) -> str | None:
     """How a Principal element names this principal: "direct" (its ARN, or a pattern of it),
-    "any" (`*`), "account" (its account, as root ARN or id), or None."""
+    "session" (the role's sessions: arn:aws:sts::A:assumed-role/NAME/*), "any" (`*`),
+    "account" (its account, as root ARN or id), or None."""
     if not values:
         return None
     if "*" in values:
         return "any"
     found = None
+    sessions = _sessions(principal)
     for v in values.get("AWS", ()):
         if v == "*":
             return "any"
         if v == principal or ("*" in v and resource_glob(v).fullmatch(principal)):
             return "direct"
-        if v in (account, f"arn:aws:iam::{account}:root"):
+        if sessions and v.startswith(sessions):
+            found = "session"
+        elif v in (account, f"arn:aws:iam::{account}:root") and found is None:
             found = "account"
     return found
 
@@ -113,13 +125,21 @@ def decide_with_resource(principal: str, kind: str, principal_account: str, iden
         return Layered(Verdict(CONDITIONAL, own.allows, own.denies), unknown=True)
     mine = [st for st in layer.statements if _naming(st, principal, principal_account)]
     direct = [st for st in mine if _naming(st, principal, principal_account) in ("direct", "any")]
+    sessions = [st for st in mine if _naming(st, principal, principal_account) == "session"]
     rp_all = decide(mine, action, resource, context)
     rp_direct = decide(direct, action, resource, context)
     deny = _explicit_deny(identity, boundary, rp_all)
     if deny is not None:
         return Layered(deny, rp_all)
-    # A grant to a role's ARN is limited by its boundary; one to a user named directly is not.
+    # A grant to a role's ARN is limited by its boundary; one to a user named directly, or to a
+    # role session named directly, is not. Which session a task's code runs as (ECS names it
+    # after the task) is not known offline, so a session grant is at most conditional.
     limited = weakest(rp_direct, boundary) if boundary is not None and kind == "role" else rp_direct
+    session = decide(sessions, action, resource, context)
+    if session.decision != DENIED and not any(s_.principals and any(
+            v.endswith("/*") for v in s_.principals.get("AWS", ())) for s_ in session.allows):
+        session = Verdict(CONDITIONAL, session.allows, session.denies)
+    limited = _most(limited, session)
     if layer.kms:
         delegated = rp_all.decision != DENIED and any(
             _naming(st, principal, principal_account) == "account" for st in rp_all.allows)

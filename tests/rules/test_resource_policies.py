@@ -200,3 +200,19 @@ def test_i404_a_delegating_key_and_a_non_admin_that_may_administer_it():
     named = _key(stmt("Allow", {"AWS": f"arn:aws:iam::{ACCT}:role/key-admin"}, "kms:*", "*"),
                  stmt("Allow", {"AWS": r.arn}, "kms:Decrypt", "*"))
     assert not _codes(audit(app(r, named, extra_roles=[ci])), "I404")
+
+
+def test_a_grant_to_the_role_s_sessions_is_not_limited_by_its_boundary():
+    """IAM User Guide, "Evaluating identity-based policies with resource-based policies": a
+    boundary does not limit what a resource policy grants to a role session named directly."""
+    boundary = ManagedPolicy(arn=f"arn:aws:iam::{ACCT}:policy/b", name="b", document=policy(allow("sqs:*")))
+    r = role("app")
+    r = r.__class__(**{**vars(r), "permissions_boundary_arn": boundary.arn})
+    every_session = f"arn:aws:sts::{ACCT}:assumed-role/app/*"
+    res = audit(app(r, bucket(stmt("Allow", {"AWS": every_session}, "s3:GetObject", f"{BUCKET}/*")),
+                    managed_policies=(boundary,)))
+    assert res.simulate(r.arn, "s3:GetObject", OBJECT)["decision"] == "allowed"
+    one_session = f"arn:aws:sts::{ACCT}:assumed-role/app/task-1234"  # ECS names sessions by task
+    res = audit(app(r, bucket(stmt("Allow", {"AWS": one_session}, "s3:GetObject", f"{BUCKET}/*")),
+                    managed_policies=(boundary,)))
+    assert res.simulate(r.arn, "s3:GetObject", OBJECT)["decision"] == "conditional"
