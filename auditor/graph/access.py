@@ -17,6 +17,7 @@ from auditor.graph.answers import (
     WhoCanEntry,
 )
 from auditor.graph.escalation import EscalationPath, Finder, Reach, Targets, find_reach
+from auditor.graph.paths import Edge, assume_role_edges, ecs_edges, escalating
 from auditor.graph.permissions import PermissionGrant, grant_rows
 from auditor.graph.resources import (
     build_layers,
@@ -252,17 +253,19 @@ class AccessModel:
             if v.decision == DENIED:
                 continue
             principals.append(WhoCanEntry(arn, v.decision, self._carriers(arn)))
-        direct = {x.arn for x in principals}
-        for principal, reach in sorted(self.escalation.items()):
-            if principal in direct:
-                continue
-            target = next((t for t in sorted(reach.targets, key=lambda t: -reach.targets[t])
-                           if t in direct), None)
-            path = self.escalation_path(principal, target) if target else None
-            if path:
-                principals.append(WhoCanEntry(principal, "conditional", self._carriers(principal),
-                                              tuple(path.steps), target))
+        principals += self._escalating({x.arn for x in principals})
         return WhoCan(act, resource, tuple(principals))
+
+    @cached_property
+    def principal_edges(self) -> dict[str, list[Edge]]:
+        """Principal -> principals it can become: ECS escalation methods and sts:AssumeRole."""
+        out = {k: list(v) for k, v in ecs_edges(self).items()}
+        for src, es in assume_role_edges(self).items():
+            out.setdefault(src, []).extend(es)
+        return out
+
+    def _escalating(self, direct: set[str]) -> list[WhoCanEntry]:
+        return escalating(self, direct)
 
     def _who_can_resource(self, act: str, resource: str, layer: ResourceLayer) -> WhoCan:
         """On a resource with its own policy: every principal of the account by the whole
@@ -274,6 +277,7 @@ class AccessModel:
             if v.decision != DENIED:
                 principals.append(WhoCanEntry(arn, v.decision, self._carriers(arn)))
         account = self.inv.account_id
+        principals += self._escalating({x.arn for x in principals})
         principals += [WhoCanEntry(o.arn, o.decision, (), reach=o.reach)
                        for o in outsiders(layer, act, resource, account)]
         notes = () if layer.statements is not None else (

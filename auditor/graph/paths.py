@@ -1,0 +1,119 @@
+"""Paths of any length between principals: ECS escalation methods (a task launched with a passed
+role, Exec into a task) and sts:AssumeRole, where the identity policy and the trust policy both
+allow it. `who-can` follows them, so "role A -> AssumeRole B -> RunTask with admin role C" is one
+answer with every step.
+
+Trust in the same account (IAM User Guide, "Policy evaluation logic"): a trust policy that names
+the principal's ARN suffices by itself; one that names the account needs the principal's own
+policies to allow sts:AssumeRole on the role too. A condition in either makes the step
+conditional.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+from auditor.iam.evaluate import DENIED
+from auditor.iam.glob import resource_glob
+
+
+@dataclass(frozen=True)
+class Edge:
+    target: str
+    kind: str  # assume-role | an ECS escalation kind (new-task-definition, execute-command...)
+    conditional: bool
+
+
+def _admits(t, principal: str, account: str) -> str | None:
+    """How a trustee admits a principal of the account: "direct", "account" or None."""
+    if t.kind == "any":
+        return "direct"
+    if t.kind != "aws":
+        return None
+    if t.value == principal or ("*" in t.value and resource_glob(t.value).fullmatch(principal)):
+        return "direct"
+    if t.value in (account, f"arn:aws:iam::{account}:root"):
+        return "account"
+    return None
+
+
+def assume_role_edges(model) -> dict[str, list[Edge]]:
+    account = model.inv.account_id
+    callers = {arn for arn, p in model.principals.items() if "sts:assumerole" in p.grants}
+    out: dict[str, list[Edge]] = {}
+    for role in model.inv.roles:
+        trustees, _ = model.trust.get(role.arn, ([], None))
+        aws = [t for t in trustees if t.kind in ("aws", "any") and not t.negated]
+        if not aws:
+            continue
+        named = {t.value for t in aws if t.value in model.principals}
+        for arn in sorted(callers | named):
+            if arn == role.arn:
+                continue
+            how = [(t, a) for t in aws if (a := _admits(t, arn, account))]
+            if not how:
+                continue
+            p = model.principals[arn]
+            v = p.decide("sts:AssumeRole", role.arn)
+            if v.decision == DENIED and (v.denies or all(a == "account" for _, a in how)):
+                continue  # an explicit deny, or a trust in the account that its IAM does not back
+            conditional = v.decision != "allowed" or all(t.conditions for t, _ in how)
+            out.setdefault(arn, []).append(Edge(role.arn, "assume-role", conditional))
+    return out
+
+
+def ecs_edges(model) -> dict[str, list[Edge]]:
+    out: dict[str, list[Edge]] = {}
+    for principal, reach in model.escalation.items():
+        out[principal] = [Edge(t, "ecs", True) for t in reach.targets]
+    return out
+
+
+def shortest_paths(edges: dict[str, list[Edge]], goals: set[str]) -> dict[str, list[Edge]]:
+    """For every principal that can reach a goal: the edges of its shortest path there."""
+    back: dict[str, list[tuple[str, Edge]]] = {}
+    for src, es in edges.items():
+        for e in es:
+            back.setdefault(e.target, []).append((src, e))
+    nxt: dict[str, tuple[str, Edge]] = {}
+    queue = deque(goals)
+    seen = set(goals)
+    while queue:
+        node = queue.popleft()
+        for src, e in back.get(node, ()):
+            if src not in seen:
+                seen.add(src)
+                nxt[src] = (node, e)
+                queue.append(src)
+    out = {}
+    for start in nxt:
+        path, node = [], start
+        while node in nxt:
+            node, e = nxt[node]
+            path.append(e)
+        out[start] = path
+    return out
+
+
+def escalating(model, direct: set[str]) -> list:
+    """Principals that reach one of `direct` by a path of any length, with every step."""
+    from auditor.graph.answers import WhoCanEntry
+
+    out = []
+    for principal, hops in sorted(shortest_paths(model.principal_edges, direct).items()):
+        steps, node = [], principal
+        for e in hops:
+            if e.kind == "assume-role":
+                steps.append({"action": "sts:AssumeRole", "resource": e.target, "to": e.target,
+                              "decision": "conditional" if e.conditional else "allowed"})
+            else:
+                path = model.escalation_path(node, e.target)
+                if path is None:
+                    break
+                steps += [dict(st, to=e.target) for st in path.steps]
+            node = e.target
+        else:
+            out.append(WhoCanEntry(principal, "conditional", model._carriers(principal), tuple(steps),
+                                   hops[-1].target))
+    return out

@@ -1,0 +1,46 @@
+"""who-can follows paths of any length: sts:AssumeRole (identity policy and trust policy both
+allowing, IAM User Guide "Policy evaluation logic") and ECS escalation, with every step."""
+
+from __future__ import annotations
+
+from auditor.graph import AccessModel
+from tests.builders import ACCT, allow, inventory, policy, role, user
+
+ROOT = f"arn:aws:iam::{ACCT}:root"
+
+
+def trust(principal) -> dict:
+    return policy({"Effect": "Allow", "Principal": {"AWS": principal}, "Action": "sts:AssumeRole"})
+
+
+def chain(u_statements=(), b_trusts=ROOT):
+    """user u -> (AssumeRole) deployer b -> (PassRole + RunTask) admin role c."""
+    admin = role("admin-task", allow("*"))
+    b = role("deployer", allow(["iam:PassRole", "ecs:RegisterTaskDefinition", "ecs:RunTask"]),
+             trust=trust(b_trusts))
+    u = user("dev", *u_statements) if u_statements else user("dev", allow("s3:ListBucket", "*"))
+    return AccessModel(inventory(roles=[admin, b], users=[u])), u, b, admin
+
+
+def test_a_two_hop_path_through_assume_role_then_ecs():
+    m, u, b, admin = chain([allow("sts:AssumeRole", b_arn := f"arn:aws:iam::{ACCT}:role/deployer")])
+    entry = next(e for e in m.who_can("iam:CreateUser").principals if e.arn == u.arn)
+    assert entry.via_role == admin.arn
+    actions = [s["action"] for s in entry.path]
+    assert actions[0] == "sts:AssumeRole" and entry.path[0]["to"] == b_arn
+    assert actions[1:] == ["iam:PassRole", "ecs:RegisterTaskDefinition", "ecs:RunTask"]
+    assert entry.path[-1]["to"] == admin.arn
+
+
+def test_near_misses_trust_in_the_account_needs_the_identity_policy():
+    m, u, _, _ = chain()  # the user may not call sts:AssumeRole, and the trust names the account
+    assert u.arn not in {e.arn for e in m.who_can("iam:CreateUser").principals}
+    other = f"arn:aws:iam::{ACCT}:user/someone-else"
+    m, u, _, _ = chain([allow("sts:AssumeRole", "*")], b_trusts=other)  # the trust admits another
+    assert u.arn not in {e.arn for e in m.who_can("iam:CreateUser").principals}
+
+
+def test_a_trust_that_names_the_principal_suffices_in_the_same_account():
+    m, u, b, _ = chain(b_trusts=f"arn:aws:iam::{ACCT}:user/dev")
+    entry = next(e for e in m.who_can("iam:CreateUser").principals if e.arn == u.arn)
+    assert entry.path[0]["action"] == "sts:AssumeRole"
