@@ -65,11 +65,11 @@ def layer_for(layers: dict[str, ResourceLayer], resource: str) -> ResourceLayer 
 def decide_request(p, layer: ResourceLayer | None, action: str, resource: str,
                    context: Context | None, account: str) -> Layered:
     """Identity, boundary and, when the resource has one, its policy: the one decision."""
+    if layer is None:
+        return Layered(p.decide(action, resource, context))
     ctx = p.request_context(context)
     identity = decide(p.statements, action, resource, ctx)
     boundary = decide(p.boundary, action, resource, ctx) if p.boundary is not None else None
-    if layer is None:
-        return Layered(p.decide(action, resource, context))
     return decide_with_resource(p.arn, p.kind, account, identity, boundary, layer, action, resource, ctx)
 
 
@@ -101,7 +101,6 @@ def outsiders(layer: ResourceLayer, action: str, resource: str, account: str) ->
                 continue
             out.append(Outsider(who, reach, v.decision, f"{st.source} {st.sid or ''}".strip()))
     return out
-
 
 
 def key_needs(inv: Inventory, td) -> list:
@@ -138,7 +137,7 @@ def resource_grants(model, p) -> list:
     the whole decision, so a deny or the boundary takes it away as AWS would."""
     from auditor.graph.answers import Permission
     from auditor.iam.principals import statement_actions
-    from auditor.iam.resource_access import _naming
+    from auditor.iam.resource_access import naming
 
     account = model.inv.account_id
     out = []
@@ -146,9 +145,9 @@ def resource_grants(model, p) -> list:
         if layer.account != account or not layer.statements:
             continue
         for st in layer.statements:
-            if st.effect != "Allow" or _naming(st, p.arn, account) not in ("direct", "any"):
+            if st.effect != "Allow" or naming(st, p.arn, account) not in ("direct", "any"):
                 continue
-            if layer.kms is False and st.not_resources is None:
+            if not layer.kms and st.not_resources is None:
                 targets = [r for r in st.resources if r != "*"] or [layer.arn]
             else:
                 targets = [layer.arn]

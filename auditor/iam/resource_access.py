@@ -81,7 +81,7 @@ def principal_naming(values: dict[str, tuple[str, ...]] | None, principal: str, 
     return found
 
 
-def _naming(st: Statement, principal: str, account: str) -> str | None:
+def naming(st: Statement, principal: str, account: str) -> str | None:
     if st.not_principals is not None:  # everyone except those listed
         return None if principal_naming(st.not_principals, principal, account) else "any"
     return principal_naming(st.principals, principal, account)
@@ -123,9 +123,9 @@ def decide_with_resource(principal: str, kind: str, principal_account: str, iden
         if not same and own.decision == DENIED:
             return Layered(own, unknown=True)
         return Layered(Verdict(CONDITIONAL, own.allows, own.denies), unknown=True)
-    mine = [st for st in layer.statements if _naming(st, principal, principal_account)]
-    direct = [st for st in mine if _naming(st, principal, principal_account) in ("direct", "any")]
-    sessions = [st for st in mine if _naming(st, principal, principal_account) == "session"]
+    mine = [st for st in layer.statements if naming(st, principal, principal_account)]
+    direct = [st for st in mine if naming(st, principal, principal_account) in ("direct", "any")]
+    sessions = [st for st in mine if naming(st, principal, principal_account) == "session"]
     rp_all = decide(mine, action, resource, context)
     rp_direct = decide(direct, action, resource, context)
     deny = _explicit_deny(identity, boundary, rp_all)
@@ -142,7 +142,7 @@ def decide_with_resource(principal: str, kind: str, principal_account: str, iden
     limited = _most(limited, session)
     if layer.kms:
         delegated = rp_all.decision != DENIED and any(
-            _naming(st, principal, principal_account) == "account" for st in rp_all.allows)
+            naming(st, principal, principal_account) == "account" for st in rp_all.allows)
         key_allows = _most(limited, weakest(own, rp_all) if delegated else Verdict(DENIED))
         grant = _grant_allows(layer, principal, action)
         if not layer.grants_known and key_allows.decision == DENIED:

@@ -50,10 +50,10 @@ def _names_bucket(p, action: str, bucket_arn: str) -> bool:
 
 def _named(layer, p, action: str, arn: str) -> bool:
     from auditor.iam.evaluate import names_action
-    from auditor.iam.resource_access import _naming
+    from auditor.iam.resource_access import naming
 
     return any(st.effect == "Allow" and names_action(st, action)
-               and _naming(st, p.arn, layer.account) == "direct" for st in layer.statements or ())
+               and naming(st, p.arn, layer.account) == "direct" for st in layer.statements or ())
 
 
 def used_resources(ctx) -> dict[str, Use]:
