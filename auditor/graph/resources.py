@@ -11,6 +11,7 @@ from auditor.iam.resource_access import (
     Layered,
     ResourceLayer,
     decide_with_resource,
+    maybe_denied,
     principal_naming,
     statement_reach,
 )
@@ -70,7 +71,9 @@ def decide_request(p, layer: ResourceLayer | None, action: str, resource: str,
     ctx = p.request_context(context)
     identity = decide(p.statements, action, resource, ctx)
     boundary = decide(p.boundary, action, resource, ctx) if p.boundary is not None else None
-    return decide_with_resource(p.arn, p.kind, account, identity, boundary, layer, action, resource, ctx)
+    own_maybe = maybe_denied(p.statements + (p.boundary or ()), action, resource, ctx)
+    return decide_with_resource(p.arn, p.kind, account, identity, boundary, layer, action, resource, ctx,
+                                own_maybe)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from auditor.iam.evaluate import ALLOWED, CONDITIONAL, DENIED, RANK, Context, Verdict, decide, weakest
+from auditor.iam.evaluate import (
+    ALLOWED,
+    CONDITIONAL,
+    DENIED,
+    RANK,
+    Context,
+    Verdict,
+    condition_holds,
+    decide,
+    statement_matches,
+    weakest,
+)
 from auditor.iam.glob import resource_glob
 from auditor.iam.policy import Statement
 
@@ -112,11 +123,37 @@ def _grant_allows(layer: ResourceLayer, principal: str, action: str) -> Verdict:
     return Verdict(DENIED)
 
 
+def maybe_denied(statements, action: str, resource: str, context: Context) -> bool:
+    """Could a deny apply, if only an unknown condition or policy variable allowed it to?"""
+    for st in statements:
+        if st.effect != "Deny":
+            continue
+        matched = statement_matches(st, action, resource, context)
+        holds = condition_holds(st.conditions, context) if st.conditions and matched is not False else True
+        if matched is not False and holds is not False and (matched is None or holds is None):
+            return True
+    return False
+
+
 def decide_with_resource(principal: str, kind: str, principal_account: str, identity: Verdict,
                          boundary: Verdict | None, layer: ResourceLayer, action: str, resource: str,
-                         context: Context) -> Layered:
+                         context: Context, own_maybe_denied: bool = False) -> Layered:
     """The whole decision for one request on a resource that has its own policy.
-    `identity` and `boundary` are the principal's identity-policy and boundary verdicts."""
+    `identity` and `boundary` are the principal's identity-policy and boundary verdicts;
+    `own_maybe_denied`: a deny of theirs applies under an unknown condition."""
+    result = _decide_with_resource(principal, kind, principal_account, identity, boundary, layer,
+                                   action, resource, context)
+    mine = [st for st in layer.statements or () if naming(st, principal, principal_account)]
+    v = result.verdict
+    if v.decision == ALLOWED and (own_maybe_denied or maybe_denied(mine, action, resource, context)):
+        # e.g. a bucket's TLS-only deny, with aws:SecureTransport unknown offline
+        return Layered(Verdict(CONDITIONAL, v.allows, v.denies), result.resource, result.unknown)
+    return result
+
+
+def _decide_with_resource(principal: str, kind: str, principal_account: str, identity: Verdict,
+                          boundary: Verdict | None, layer: ResourceLayer, action: str, resource: str,
+                          context: Context) -> Layered:
     own = weakest(identity, boundary) if boundary is not None else identity
     same = principal_account == layer.account
     if layer.statements is None:  # unknown: it could allow, or deny, what the identity says

@@ -216,3 +216,15 @@ def test_a_grant_to_the_role_s_sessions_is_not_limited_by_its_boundary():
     res = audit(app(r, bucket(stmt("Allow", {"AWS": one_session}, "s3:GetObject", f"{BUCKET}/*")),
                     managed_policies=(boundary,)))
     assert res.simulate(r.arn, "s3:GetObject", OBJECT)["decision"] == "conditional"
+
+
+def test_a_conditional_deny_in_the_bucket_policy_makes_the_answer_conditional():
+    """A TLS-only deny (aws:SecureTransport false) may apply to a request offline: conditional,
+    and exact once the context says the request used TLS."""
+    r = role("app", allow("s3:GetObject", f"{BUCKET}/*"))
+    tls = stmt("Deny", "*", "s3:*", f"{BUCKET}/*", Condition={"Bool": {"aws:SecureTransport": "false"}})
+    res = audit(app(r, bucket(tls)))
+    assert res.simulate(r.arn, "s3:GetObject", OBJECT)["decision"] == "conditional"
+    for tls_used, decision in (("true", "allowed"), ("false", "denied")):
+        sim = res.simulate(r.arn, "s3:GetObject", OBJECT, {"aws:SecureTransport": tls_used})
+        assert sim["decision"] == decision
