@@ -76,7 +76,9 @@ class AccessModel:
                 out.setdefault(td.task_role_arn, {}).setdefault("task", []).append(w)
             if td.execution_role_arn:
                 out.setdefault(td.execution_role_arn, {}).setdefault("execution", []).append(w)
-            for reach in w.imds:
+            # Only workloads whose containers reach the instance role hold it (I301's verdict);
+            # the role is in use by its hosts all the same (below).
+            for reach in w.reachable_instance_roles:
                 out.setdefault(reach.role_arn, {}).setdefault("instance", []).append(w)
         for ci in self.inv.container_instances:
             inst = self.inv.index.ec2_instance.get(ci.ec2_instance_id or "")

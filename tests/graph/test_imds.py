@@ -63,3 +63,12 @@ def test_without_task_role_on_ec2_the_instance_role_is_all_it_has():
     perms = m.what_can(w.arn).permissions
     assert {p.via_role for p in perms} == {INSTANCE_ROLE.arn}
     assert any(p.action == "s3:putobject" for p in perms)
+
+
+@pytest.mark.parametrize("hops, listed", [(1, False), (2, True)])
+def test_who_can_carries_only_workloads_that_reach_the_instance_role(hops, listed):
+    """A bridge task on an IMDSv2-required host with hop limit 1 cannot get the instance role's
+    credentials (I301 leaves it out); who-can must not list it as carrying that role."""
+    m, w = reach("bridge", "required", hops)
+    entry = next(e for e in m.who_can("s3:PutObject").principals if e.arn == INSTANCE_ROLE.arn)
+    assert (w.arn in {c.arn for c in entry.workloads}) == listed
