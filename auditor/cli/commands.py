@@ -86,6 +86,11 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _last_of(path, to: str):
+    """The last step that leads to `to` (where the path becomes that principal)."""
+    return [s for s in path if s.get("to") == to][-1]
+
+
 def cmd_who_can(args: argparse.Namespace) -> int:
     _known_action(args.action)
     result = _model(args.snapshot).who_can(args.action, args.resource)
@@ -96,12 +101,14 @@ def cmd_who_can(args: argparse.Namespace) -> int:
     if not result.principals:
         print("  nobody in this snapshot")
     for p in result.principals:
-        via = f" (through {p.via_role}, escalating via ECS)" if p.path else ""
+        via = f" (by becoming {p.via_role}, in the steps below)" if p.path else ""
         print(f"  {p.arn}  [{p.decision}]{via}")
         if p.resources:
             print(f"      on {', '.join(p.resources[:6])}" + (" …" if len(p.resources) > 6 else ""))
         for step in p.path:
-            print(f"      step: {step['action']} on {step['resource']}")
+            to = step.get("to")
+            print(f"      step: {step['action']} on {step['resource']}"
+                  + (f"  -> {to.rsplit('/', 1)[-1]}" if to and step is _last_of(p.path, to) else ""))
         for w in p.workloads:
             print(f"      carried by {w.arn} as {w.via}")
     return 0

@@ -122,7 +122,14 @@ class Seeder:
                             ["arn:aws:s3:::acme-web-assets", "arn:aws:s3:::acme-web-assets/*"])})
         self.role("api-task", ECS_TRUST_GUARDED, inline={
             "orders": allow(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"],
-                            f"arn:aws:dynamodb:{REGION}:{ACCT}:table/orders")})
+                            f"arn:aws:dynamodb:{REGION}:{ACCT}:table/orders"),
+            # "to trigger deploys": the API may become the CI helper, which can run any task
+            # role on ECS. A path of two hops from an internet-facing service to admin.
+            "deploy-hook": allow("sts:AssumeRole", f"arn:aws:iam::{ACCT}:role/ci-helper")})
+        self.role("ci-helper", {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCT}:root"},
+            "Action": "sts:AssumeRole"}]}, inline={
+            "deploy": allow(["iam:PassRole", "ecs:RegisterTaskDefinition", "ecs:RunTask"], "*")})
         self.role("admin-tool-task", ECS_TRUST_GUARDED,
                   managed=("arn:aws:iam::aws:policy/AdministratorAccess",))
         self.role("worker-task", ECS_TRUST_OPEN, inline={

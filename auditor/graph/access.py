@@ -17,7 +17,7 @@ from auditor.graph.answers import (
     WhoCanEntry,
 )
 from auditor.graph.escalation import EscalationPath, Finder, Reach, Targets, find_reach
-from auditor.graph.paths import Edge, assume_role_edges, ecs_edges, escalating
+from auditor.graph.paths import Edge, assume_role_edges, ecs_edges, escalating, instance_role_edges
 from auditor.graph.permissions import PermissionGrant, grant_rows
 from auditor.graph.resources import (
     build_layers,
@@ -260,10 +260,12 @@ class AccessModel:
 
     @cached_property
     def principal_edges(self) -> dict[str, list[Edge]]:
-        """Principal -> principals it can become: ECS escalation methods and sts:AssumeRole."""
+        """Principal -> principals it can become: ECS routes to task roles, instance roles through
+        IMDS from a new task, and sts:AssumeRole."""
         out = {k: list(v) for k, v in ecs_edges(self).items()}
-        for src, es in assume_role_edges(self).items():
-            out.setdefault(src, []).extend(es)
+        for more in (assume_role_edges(self), instance_role_edges(self)):
+            for src, es in more.items():
+                out.setdefault(src, []).extend(es)
         return out
 
     def _escalating(self, direct: set[str]) -> list[WhoCanEntry]:

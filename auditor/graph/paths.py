@@ -21,8 +21,9 @@ from auditor.iam.glob import resource_glob
 @dataclass(frozen=True)
 class Edge:
     target: str
-    kind: str  # assume-role | an ECS escalation kind (new-task-definition, execute-command...)
+    kind: str  # assume-role | ecs (a task-role route of graph/escalation.py) | instance-role
     conditional: bool
+    steps: tuple[dict, ...] = ()  # its own steps, when not an ecs route (built on demand)
 
 
 def _admits(t, principal: str, account: str) -> str | None:
@@ -59,7 +60,55 @@ def assume_role_edges(model) -> dict[str, list[Edge]]:
             if v.decision == DENIED and (v.denies or all(a == "account" for _, a in how)):
                 continue  # an explicit deny, or a trust in the account that its IAM does not back
             conditional = v.decision != "allowed" or all(t.conditions for t, _ in how)
-            out.setdefault(arn, []).append(Edge(role.arn, "assume-role", conditional))
+            step = {"action": "sts:AssumeRole", "resource": role.arn,
+                    "decision": "conditional" if conditional else "allowed"}
+            out.setdefault(arn, []).append(Edge(role.arn, "assume-role", conditional, (step,)))
+    return out
+
+
+def instance_role_edges(model) -> dict[str, list[Edge]]:
+    """P -> an instance role, when P may register a task definition and run it on a cluster
+    whose container instances answer IMDS: a task with no task role in network mode host
+    reaches the instance profile's credentials whatever the hop limit (ECS Developer Guide,
+    "Amazon ECS task IAM role"; the same reachability as rule I301). No iam:PassRole is needed."""
+    ix = model.inv.index
+    hosts: dict[str, dict[str, list[str]]] = {}  # cluster -> instance role -> instances
+    for ci in model.inv.container_instances:
+        inst = ix.ec2_instance.get(ci.ec2_instance_id or "")
+        if inst is None or inst.http_endpoint == "disabled":
+            continue
+        profile = ix.instance_profile.get(inst.instance_profile_arn or "")
+        for role in profile.role_arns if profile else ():
+            hosts.setdefault(ci.cluster_arn, {}).setdefault(role, []).append(inst.instance_id)
+    out: dict[str, list[Edge]] = {}
+    if not hosts:
+        return out
+    for arn, p in sorted(model.principals.items()):
+        g = p.grants
+        launchers = [a for a in ("ecs:RunTask", "ecs:StartTask") if a.lower() in g]
+        if "ecs:registertaskdefinition" not in g or not launchers or model.is_admin(arn):
+            continue
+        register = p.decide("ecs:RegisterTaskDefinition", "*")
+        if register.decision == DENIED:
+            continue
+        for cluster, roles in sorted(hosts.items()):
+            region, account = cluster.split(":")[3], cluster.split(":")[4]
+            probe = f"arn:aws:ecs:{region}:{account}:task-definition/new-task:1"
+            run = next(((a, v) for a in launchers
+                        if (v := p.decide(a, probe, {"ecs:cluster": (cluster,)})).decision != DENIED), None)
+            if run is None:
+                continue
+            conditional = "conditional" in (register.decision, run[1].decision)
+            for role, instances in sorted(roles.items()):
+                if role == arn:
+                    continue
+                steps = ({"action": "ecs:RegisterTaskDefinition", "resource": "*",
+                          "decision": register.decision,
+                          "note": "no task role, network mode host"},
+                         {"action": run[0], "resource": cluster, "decision": run[1].decision,
+                          "note": f"IMDS answers on {', '.join(sorted(instances)[:3])}: the task "
+                                  "gets the instance role"})
+                out.setdefault(arn, []).append(Edge(role, "instance-role", conditional, steps))
     return out
 
 
@@ -104,9 +153,8 @@ def escalating(model, direct: set[str]) -> list:
     for principal, hops in sorted(shortest_paths(model.principal_edges, direct).items()):
         steps, node = [], principal
         for e in hops:
-            if e.kind == "assume-role":
-                steps.append({"action": "sts:AssumeRole", "resource": e.target, "to": e.target,
-                              "decision": "conditional" if e.conditional else "allowed"})
+            if e.steps:
+                steps += [dict(st, to=e.target) for st in e.steps]
             else:
                 path = model.escalation_path(node, e.target)
                 if path is None:

@@ -45,7 +45,7 @@ def test_who_can_lists_roles_workloads_and_escalation_paths(demo_snapshot):
     ci = by_arn["arn:aws:iam::123456789012:user/ci-deployer"]
     assert [s["action"] for s in ci["path"]][0] == "iam:PassRole"
     text = run_cli("who-can", "iam:CreateUser", "--snapshot", str(path))
-    assert "escalating via ECS" in text.stdout and "admin-tool-task" in text.stdout
+    assert "in the steps below" in text.stdout and "-> admin-tool-task" in text.stdout
 
 
 def test_who_can_rejects_an_unknown_action_in_one_line(demo_snapshot):
@@ -68,3 +68,20 @@ def test_graph_exports_load_back(demo_snapshot, tmp_path):
     assert back.number_of_nodes() == g.number_of_nodes()
     data = json.loads(write_node_link(g, tmp_path / "g.json").read_text())
     assert len(data["links"]) == g.number_of_edges()
+
+
+def test_who_can_follows_paths_of_any_length_on_the_demo(demo_snapshot):
+    """The demo's API task role may become ci-helper (sts:AssumeRole, trusted by the account),
+    which can run a task with the admin role: two hops, every step shown."""
+    path, _, seeded = demo_snapshot
+    out = json.loads(run_cli("who-can", "iam:CreateUser", "--snapshot", str(path), "--json").stdout)
+    by_arn = {p["arn"]: p for p in out["principals"]}
+    api = by_arn[seeded.roles["api-task"]]
+    assert [s["action"] for s in api["path"]] == ["sts:AssumeRole", "iam:PassRole",
+                                                 "ecs:RegisterTaskDefinition", "ecs:RunTask"]
+    assert api["path"][0]["to"] == seeded.roles["ci-helper"]
+    assert api["via_role"] == seeded.roles["admin-tool-task"]
+    # Every principal listed can do it itself or has a path; the ones with neither are absent.
+    assert all(p["path"] or p["decision"] == "allowed" for p in out["principals"])
+    for weak in ("web-task", "worker-task", "files-task"):
+        assert seeded.roles[weak] not in by_arn

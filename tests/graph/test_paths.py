@@ -44,3 +44,31 @@ def test_a_trust_that_names_the_principal_suffices_in_the_same_account():
     m, u, b, _ = chain(b_trusts=f"arn:aws:iam::{ACCT}:user/dev")
     entry = next(e for e in m.who_can("iam:CreateUser").principals if e.arn == u.arn)
     assert entry.path[0]["action"] == "sts:AssumeRole"
+
+
+def _hosted(runner_statements, endpoint="enabled", hosts=True):
+    from tests.builders import EC2_TRUST, host
+
+    instance = role("ecs-instance", allow("s3:*"), trust=EC2_TRUST)
+    runner = user("ops", *runner_statements)
+    hosted = [host(1, instance, "required", 1, endpoint)] if hosts else []
+    return AccessModel(inventory(roles=[instance], users=[runner], hosts=hosted)), runner, instance
+
+
+def test_a_new_task_without_a_task_role_gets_the_instance_role_on_ec2():
+    """No iam:PassRole: RegisterTaskDefinition + RunTask in host network mode reaches IMDS."""
+    m, runner, instance = _hosted([allow(["ecs:RegisterTaskDefinition", "ecs:RunTask"])])
+    entry = next(e for e in m.who_can("s3:PutObject").principals if e.arn == runner.arn)
+    assert entry.via_role == instance.arn
+    assert [s["action"] for s in entry.path] == ["ecs:RegisterTaskDefinition", "ecs:RunTask"]
+    assert "IMDS" in entry.path[-1]["note"]
+
+
+def test_near_misses_imds_off_no_instances_or_another_cluster_only():
+    launch = [allow(["ecs:RegisterTaskDefinition", "ecs:RunTask"])]
+    for m, runner, _ in (_hosted(launch, endpoint="disabled"), _hosted(launch, hosts=False)):
+        assert runner.arn not in {e.arn for e in m.who_can("s3:PutObject").principals}
+    elsewhere = [allow("ecs:RegisterTaskDefinition"), allow("ecs:RunTask", "*", Condition={
+        "ArnEquals": {"ecs:cluster": f"arn:aws:ecs:us-east-1:{ACCT}:cluster/other"}})]
+    m, runner, _ = _hosted(elsewhere)
+    assert runner.arn not in {e.arn for e in m.who_can("s3:PutObject").principals}
