@@ -165,3 +165,45 @@ def escalating(model, direct: set[str]) -> list:
             out.append(WhoCanEntry(principal, "conditional", model._carriers(principal), tuple(steps),
                                    hops[-1].target))
     return out
+
+
+def chained_escalations(model) -> dict[str, tuple[list[dict], str]]:
+    """Principals, not admin and without a direct ECS route of graph/escalation.py, that still
+    obtain a stronger principal by a path that includes an ECS step: a new task reaching an
+    instance role through IMDS, or sts:AssumeRole into a principal with an ECS route.
+    principal -> (steps, the principal finally obtained)."""
+    from auditor.graph.escalation import gained_count
+
+    edges = model.principal_edges
+    direct = set(model.escalation)
+    stronger = {}
+    for src, es in instance_role_edges(model).items():
+        for e in es:
+            p, t = model.principals.get(src), model.principals.get(e.target)
+            if p and t and gained_count(p.grant_keys, t.grant_keys):
+                stronger.setdefault(src, e)
+    goals = direct | set(stronger)
+    out: dict[str, tuple[list[dict], str]] = {}
+    for principal, hops in shortest_paths(edges, goals).items():
+        if principal in direct or model.is_admin(principal):
+            continue
+        steps = [dict(st, to=e.target) for e in hops for st in e.steps]
+        if len(steps) != sum(len(e.steps) for e in hops) or any(not e.steps for e in hops):
+            continue  # only assume-role hops lead to the goal; the goal's own route follows
+        goal = hops[-1].target
+        final = _route_from(model, goal, stronger)
+        if final:
+            out[principal] = (steps + final[0], final[1])
+    for principal, e in stronger.items():
+        if principal not in direct and principal not in out and not model.is_admin(principal):
+            out[principal] = ([dict(st, to=e.target) for st in e.steps], e.target)
+    return out
+
+
+def _route_from(model, goal: str, stronger: dict) -> tuple[list[dict], str] | None:
+    reach = model.escalation.get(goal)
+    if reach and reach.paths:
+        p = reach.paths[0]
+        return [dict(st, to=p.target_role) for st in p.steps], p.target_role
+    e = stronger.get(goal)
+    return ([dict(st, to=e.target) for st in e.steps], e.target) if e else None

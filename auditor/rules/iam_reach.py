@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from auditor.graph.paths import chained_escalations
 from auditor.rules.context import AuditContext
 from auditor.rules.engine import Hit, lower_severity, rule
 from auditor.rules.hits import td_hit
@@ -98,7 +99,10 @@ def escalate_via_ecs(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds IAM principals (not already admin) that can obtain a more privileged
     role through ECS: iam:PassRole on a role trusting ecs-tasks.amazonaws.com with
     ecs:RegisterTaskDefinition and RunTask/StartTask/CreateService/UpdateService, a taskRoleArn
-    override on RunTask/StartTask, or ecs:ExecuteCommand into a service running a stronger role.
+    override on RunTask/StartTask, ecs:ExecuteCommand into a service running a stronger role, a
+    new task without a task role on EC2 capacity whose instances answer IMDS (the instance
+    role, no PassRole needed); and those that get there by sts:AssumeRole first (a path of any
+    length, each step in the evidence).
 
     Why is this bad: The principal's own policy understates what it can do.
 
@@ -128,3 +132,15 @@ def escalate_via_ecs(ctx: AuditContext) -> Iterator[Hit]:
                   related_arns=tuple(p.target_role for p in paths) + carriers,
                   severity=lower_severity("high") if all(p.conditional for p in paths) else None,
                   exposure_of=carriers)
+    for principal, (steps, target) in sorted(chained_escalations(ctx.model).items()):
+        usage = ctx.model.role_usage.get(principal, {})
+        carriers = ctx.workload_arns([w for ws in usage.values() for w in ws])
+        hops = [s["action"] for s in steps]
+        yield Hit(resource_arn=principal, resource_type="iam-" + principal.split(":")[5].split("/")[0],
+                  message=f"{principal.rsplit('/', 1)[-1]} can obtain {ctx.role_name(target)} by "
+                          f"{' → '.join(hops)}.",
+                  evidence={"targets_total": 1, "paths": [{"principal": principal, "target_role": target,
+                                                           "steps": steps, "kind": "path"}]},
+                  related_arns=(target, *carriers),
+                  severity=lower_severity("high") if any(s["decision"] == "conditional" for s in steps)
+                  else None, exposure_of=carriers)

@@ -58,3 +58,38 @@ def test_i304_escalation_and_admin_near_miss():
     assert f.resource_arn == dev.arn and f.evidence["paths"][0]["target_role"] == strong.arn
     admin = user("admin", allow("*"))
     assert fires(inventory(roles=[strong], users=[admin]), "I304") == []
+
+
+def _chain(trusted: str):
+    from tests.builders import policy, user
+
+    admin = role("admin-task", allow("*"))
+    deployer = role("deployer", allow(["iam:PassRole", "ecs:RegisterTaskDefinition", "ecs:RunTask"]),
+                    trust=policy({"Effect": "Allow", "Principal": {"AWS": trusted},
+                                  "Action": "sts:AssumeRole"}))
+    dev = user("dev", allow("sts:AssumeRole", deployer.arn))
+    return inventory(roles=[admin, deployer], users=[dev]), dev, admin
+
+
+def test_i304_a_path_that_starts_with_assume_role():
+    from tests.builders import ACCT
+
+    inv, dev, admin = _chain(f"arn:aws:iam::{ACCT}:root")
+    [f] = [f for f in fires(inv, "I304") if f.resource_arn == dev.arn]
+    steps = f.evidence["paths"][0]["steps"]
+    assert [s["action"] for s in steps] == ["sts:AssumeRole", "iam:PassRole", "ecs:RegisterTaskDefinition",
+                                            "ecs:RunTask"]
+    assert f.evidence["paths"][0]["target_role"] == admin.arn
+    inv, dev, _ = _chain("arn:aws:iam::999988887777:root")  # near miss: trusts another account only
+    assert dev.arn not in {f.resource_arn for f in fires(inv, "I304")}
+
+
+def test_i304_a_new_task_reaches_a_stronger_instance_role_without_passrole():
+    from tests.builders import user
+
+    instance = role("ecs-instance", allow("*"), trust=EC2_TRUST)
+    ops = user("ops", allow(["ecs:RegisterTaskDefinition", "ecs:RunTask"]))
+    for endpoint, fired in (("enabled", True), ("disabled", False)):
+        inv = inventory(roles=[instance], users=[ops], hosts=[host(1, instance, "required", 1, endpoint)])
+        hits = [f for f in fires(inv, "I304") if f.resource_arn == ops.arn]
+        assert bool(hits) == fired, endpoint
