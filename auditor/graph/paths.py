@@ -174,11 +174,16 @@ def chained_escalations(model) -> dict[str, tuple[list[dict], str]]:
     principal -> (steps, the principal finally obtained)."""
     from auditor.graph.escalation import gained_count
 
-    edges = model.principal_edges
+    # ECS routes start at principals that are goals already: only the other edges lead to one
+    # (and the ECS edges of thousands of roles would cost more than the whole search).
+    edges: dict[str, list[Edge]] = {}
+    for more in (assume_role_edges(model), instance_role_edges(model)):
+        for src, es in more.items():
+            edges.setdefault(src, []).extend(es)
     direct = set(model.escalation)
     stronger = {}
-    for src, es in instance_role_edges(model).items():
-        for e in es:
+    for src, es in edges.items():
+        for e in (x for x in es if x.kind == "instance-role"):
             p, t = model.principals.get(src), model.principals.get(e.target)
             if p and t and gained_count(p.grant_keys, t.grant_keys):
                 stronger.setdefault(src, e)
