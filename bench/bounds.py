@@ -71,6 +71,14 @@ def _resource_policy_bound(inv: Inventory, regions: int, listing_gives_region: b
     refs = {(r.region, r.kms_key_id) for r in inv.resource_policies if r.kms_key_id}
     refs |= {(p.region, p.key_id) for p in inv.parameters if p.key_id}
     refs |= {(f.region, f.kms_key_id) for f in inv.file_systems if f.kms_key_id}
+    refs |= {(g.region, g.kms_key_id) for g in inv.log_groups if g.kms_key_id}
+    groups_by_region: dict[str, set] = {}
+    for td in inv.task_definitions:
+        for c in td.containers:
+            opts = (c.log_configuration or {}).get("options") or {}
+            if (c.log_configuration or {}).get("logDriver") == "awslogs" and opts.get("awslogs-group"):
+                groups_by_region.setdefault(opts.get("awslogs-region") or td.region, set()).add(
+                    opts["awslogs-group"])
     return Counter({
         "s3:ListBuckets": 1,
         # moto's listing does not give each bucket's region (AWS's does, since 2024)
@@ -83,6 +91,7 @@ def _resource_policy_bound(inv: Inventory, regions: int, listing_gives_region: b
         "ssm:DescribeParameters": sum(math.ceil(len(n) / 50) for n in names_by_region.values()),
         "ecr:DescribeRepositories": sum(math.ceil(len(n) / 100) for n in repos_by_region.values()),
         "ecr:GetRepositoryPolicy": kind["ecr"],
+        "logs:DescribeLogGroups": sum(math.ceil(len(n) / 50) for n in groups_by_region.values()),
         "kms:DescribeKey": len(refs), "kms:GetKeyPolicy": len(inv.kms_keys),
         "kms:ListGrants": len(inv.kms_keys),
     })

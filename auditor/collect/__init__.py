@@ -15,12 +15,27 @@ from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
 from auditor import __version__, callable_module
-from auditor.collect import cloudwatch, ec2, ecr, ecs, efs, elb, iam, kms, s3, secrets_manager, sns, sqs, ssm
+from auditor.collect import (
+    cloudwatch,
+    ec2,
+    ecr,
+    ecs,
+    efs,
+    elb,
+    iam,
+    kms,
+    logs,
+    s3,
+    secrets_manager,
+    sns,
+    sqs,
+    ssm,
+)
 from auditor.collect.base import SHAPE_ERRORS, CallLedger, Clients, each
 from auditor.collect.limits import DEADLINE_SECONDS, MAX_PAGES, MAX_RESPONSE_BYTES, checked
 from auditor.model import Inventory
 
-MODULES = (ecs, iam, ec2, elb, efs, ecr, cloudwatch, s3, secrets_manager, ssm, sqs, sns, kms)
+MODULES = (ecs, iam, ec2, elb, efs, ecr, cloudwatch, s3, secrets_manager, ssm, sqs, sns, logs, kms)
 # Called to find out who we are; needs no permission and is not part of the policy.
 SESSION_ACTIONS = ("sts:GetCallerIdentity",)
 
@@ -313,6 +328,15 @@ class Collection:
         for fs in self.out.get("file_systems", []):
             if fs.kms_key_id:
                 refs.setdefault(kms.key_region(fs.kms_key_id, fs.region), set()).add(fs.kms_key_id)
+        groups: dict[str, set[str]] = {}
+        for td in self.out.get("task_definitions", []):
+            for region, name in logs.log_groups_of(td):
+                groups.setdefault(region, set()).add(name)
+        for region, names in sorted(groups.items()):
+            found = logs.get_log_groups(self.c, self.ledger, region, sorted(names))
+            self.add("log_groups", found)
+            for g in found:
+                refs.setdefault(kms.key_region(g.kms_key_id, region), set()).add(g.kms_key_id)
         for keys in self.pool.map(lambda item: kms.get_keys(self.c, self.ledger, item[0], sorted(item[1])),
                                   sorted(refs.items())):
             self.add("kms_keys", keys)
@@ -338,7 +362,7 @@ def _quiet_worker() -> None:
 def _sort_key(item: Any) -> str:
     # The first identifying attribute each kind has (a subnet's vpc_id is not its identity).
     for attr in ("arn", "instance_id", "subnet_id", "group_id", "file_system_id",
-                 "access_point_id", "service_arn", "image"):
+                 "access_point_id", "service_arn", "image", "name"):
         if hasattr(item, attr):
             return f"{getattr(item, 'region', '')}|{getattr(item, attr)}"
     return repr(item)

@@ -1,5 +1,5 @@
 """KMS keys that what ECS uses is encrypted with (secrets, parameters, EFS, buckets, ECR
-repositories, queues, topics): each key's metadata, key policy and grants."""
+repositories, queues, topics, log groups): each key's metadata, key policy and grants."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from auditor.model import KmsKey
 ACTIONS: dict[str, tuple[str, ...]] = {
     "kms:DescribeKey": ("secretsmanager:ListSecrets", "ssm:DescribeParameters",
                         "elasticfilesystem:DescribeFileSystems", "s3:GetEncryptionConfiguration",
-                        "ecr:DescribeRepositories", "sqs:GetQueueAttributes", "sns:GetTopicAttributes"),
+                        "ecr:DescribeRepositories", "sqs:GetQueueAttributes", "sns:GetTopicAttributes",
+                        "logs:DescribeLogGroups"),
     "kms:GetKeyPolicy": ("kms:DescribeKey",),
     "kms:ListGrants": ("kms:DescribeKey",),
 }

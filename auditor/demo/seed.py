@@ -208,7 +208,11 @@ class Seeder:
                 "Sid": "AnyoneMaySubmit", "Effect": "Allow", "Principal": "*", "Action": "sqs:SendMessage",
                 "Resource": f"arn:aws:sqs:{REGION}:{ACCT}:jobs"}]})})
         logs = self.client("logs")
-        for name in ("web", "api", "admin-tool", "worker", "reports", "ingest", "legacy-web",
+        # The API's logs are encrypted with their own key (default key policy: IAM decides).
+        logs_key = kms.create_key(Description="api logs")["KeyMetadata"]
+        kms.create_alias(AliasName="alias/api-logs", TargetKeyId=logs_key["KeyId"])
+        logs.create_log_group(logGroupName="/ecs/api", kmsKeyId=logs_key["Arn"])
+        for name in ("web", "admin-tool", "worker", "reports", "ingest", "legacy-web",
                      "cache-proxy", "batch", "files", "metrics-agent", "staging-api"):
             logs.create_log_group(logGroupName=f"/ecs/{name}")
         ecr = self.client("ecr")

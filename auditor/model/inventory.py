@@ -33,7 +33,7 @@ from auditor.model.ecs import (
     Task,
     TaskDefinition,
 )
-from auditor.model.resources import KmsKey, Parameter, ResourcePolicy
+from auditor.model.resources import KmsKey, LogGroup, Parameter, ResourcePolicy
 from auditor.model.serde import SnapshotError, from_jsonable, to_jsonable
 
 SNAPSHOT_SCHEMA = "ecs-auditor/snapshot/1"
@@ -103,6 +103,7 @@ class Inventory:
     resource_policies: tuple[ResourcePolicy, ...] = ()
     kms_keys: tuple[KmsKey, ...] = ()
     parameters: tuple[Parameter, ...] = ()
+    log_groups: tuple[LogGroup, ...] = ()  # those with a KMS key
     # S3 Block Public Access of the account (s3control), and whether it could be read.
     account_public_access_block: dict[str, bool] | None = None
     account_block_status: str = "none"  # present | none | unknown

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["KmsKey", "Parameter", "ResourcePolicy"]
+__all__ = ["KmsKey", "LogGroup", "Parameter", "ResourcePolicy"]
 
 
 @dataclass(frozen=True)
@@ -48,3 +48,12 @@ class Parameter:
     region: str
     type: str = "String"  # String | StringList | SecureString
     key_id: str | None = None  # SecureString: the KMS key as given
+
+
+@dataclass(frozen=True)
+class LogGroup:
+    """A CloudWatch Logs group that task definitions ship logs to, with its KMS key."""
+
+    name: str
+    region: str
+    kms_key_id: str | None = None

@@ -41,5 +41,5 @@ SECRETS = ("secretsmanager:ListSecrets", "secretsmanager:GetResourcePolicy")
 QUEUES_AND_TOPICS = ("sqs:ListQueues", "sqs:GetQueueAttributes", "sns:ListTopics", "sns:GetTopicAttributes")
 SHARED_DATA = BUCKETS + SECRETS + QUEUES_AND_TOPICS
 PARAMETERS = ("ssm:DescribeParameters",)
-KEYS = ("kms:DescribeKey", "kms:GetKeyPolicy", "kms:ListGrants") + PARAMETERS
+KEYS = ("kms:DescribeKey", "kms:GetKeyPolicy", "kms:ListGrants", "logs:DescribeLogGroups") + PARAMETERS
 REPOSITORIES = ("ecr:DescribeRepositories", "ecr:GetRepositoryPolicy")

@@ -69,7 +69,14 @@ def used_resources(ctx) -> dict[str, Use]:
     region_of = {r.arn: r.region for r in inv.resource_policies} | {k.arn: k.region for k in inv.kms_keys}
     injected = {n.resource for w in model.workloads.values()
                 for n in model.execution_needs(w.arn).needs if n.action.startswith(("secretsmanager", "kms"))}
-    images_from = {r.arn for r in inv.resource_policies if r.service == "ecr"}  # collected: images' repos
+    # Collected only because workloads use them: image repositories, and the keys below.
+    collected_for_workloads = {r.arn for r in inv.resource_policies if r.service == "ecr"}
+    # Keys of the log groups, file systems and parameters workloads use (collected for them).
+    for ref in [g.kms_key_id for g in inv.log_groups] + [f.kms_key_id for f in inv.file_systems] + \
+            [p.key_id for p in inv.parameters]:
+        key = ctx.ix.kms_key_ref.get(ref or "")
+        if key:
+            collected_for_workloads.add(key.arn)
     for arn, layer in model.layers.items():
         roles, workloads = set(), set()
         for role, ws in holders.items():
@@ -85,7 +92,7 @@ def used_resources(ctx) -> dict[str, Use]:
                     roles.add(role)
                     workloads |= ws
                     break
-        if roles or any(layer_for({arn: layer}, r) for r in injected) or arn in images_from:
+        if roles or any(layer_for({arn: layer}, r) for r in injected) or arn in collected_for_workloads:
             out[arn] = Use(arn, layer.service, region_of.get(arn, "global"), tuple(sorted(roles)),
                            tuple(sorted(workloads)))
     ctx._used_resources = out
