@@ -55,17 +55,22 @@ def get_buckets(clients: Clients, ledger: CallLedger, home: str) -> list[Resourc
     return out
 
 
-def _bucket_block(ledger: CallLedger, s3, region: str, name: str, arn: str):
+def _block(ledger: CallLedger, service: str, region: str, call, resource: str | None = None):
+    """(Block Public Access settings or None, present | none | unknown), bucket or account."""
     try:
-        resp = ledger.guard("s3", region, "GetPublicAccessBlock", lambda: checked(
-            s3.get_public_access_block(Bucket=name), "PublicAccessBlockConfiguration",
-            "GetPublicAccessBlock"), resource=arn, expected=("NoSuchPublicAccessBlockConfiguration",))
+        resp = ledger.guard(service, region, "GetPublicAccessBlock", lambda: checked(
+            call(), "PublicAccessBlockConfiguration", "GetPublicAccessBlock"), resource=resource,
+            expected=("NoSuchPublicAccessBlockConfiguration",))
     except ClientError:
         return None, "none"
     if resp is None:
         return None, "unknown"
     conf = resp["PublicAccessBlockConfiguration"]
     return {k: bool(conf.get(k)) for k in BLOCK_KEYS}, "present"
+
+
+def _bucket_block(ledger: CallLedger, s3, region: str, name: str, arn: str):
+    return _block(ledger, "s3", region, lambda: s3.get_public_access_block(Bucket=name), arn)
 
 
 def _default_key(ledger: CallLedger, s3, region: str, name: str, arn: str) -> str | None:
@@ -83,14 +88,5 @@ def _default_key(ledger: CallLedger, s3, region: str, name: str, arn: str) -> st
 
 def get_account_block(clients: Clients, ledger: CallLedger, home: str, account: str):
     """(the account's Block Public Access settings or None, present | none | unknown)."""
-    try:
-        resp = ledger.guard("s3control", home, "GetPublicAccessBlock", lambda: checked(
-            clients("s3control", home).get_public_access_block(AccountId=account),
-            "PublicAccessBlockConfiguration", "GetPublicAccessBlock"),
-            expected=("NoSuchPublicAccessBlockConfiguration",))
-    except ClientError:
-        return None, "none"
-    if resp is None:
-        return None, "unknown"
-    conf = resp["PublicAccessBlockConfiguration"]
-    return {k: bool(conf.get(k)) for k in BLOCK_KEYS}, "present"
+    return _block(ledger, "s3control", home,
+                  lambda: clients("s3control", home).get_public_access_block(AccountId=account))

@@ -42,16 +42,12 @@ def _services(ctx: Any) -> Subjects:
         yield s.arn, s.region
 
 
-def _fargate_services(ctx: Any) -> Subjects:
-    for s in ctx.inv.services:
-        if s.uses_fargate:
-            yield s.arn, s.region
-
-
-def _ec2_services(ctx: Any) -> Subjects:
-    for s in ctx.inv.services:
-        if not s.uses_fargate:
-            yield s.arn, s.region
+def _services_on(fargate: bool) -> Callable[[Any], Subjects]:
+    def subjects(ctx: Any) -> Subjects:
+        for s in ctx.inv.services:
+            if s.uses_fargate == fargate:
+                yield s.arn, s.region
+    return subjects
 
 
 def _balanced_services(ctx: Any) -> Subjects:
@@ -130,8 +126,8 @@ SUBJECTS: dict[str, Callable[[Any], Subjects]] = {
     "efs-task-definition": _efs_task_definitions,
     "fargate-task-definition": _fargate_task_definitions,
     "service": _services,
-    "fargate-service": _fargate_services,
-    "ec2-service": _ec2_services,
+    "fargate-service": _services_on(True),
+    "ec2-service": _services_on(False),
     "balanced-service": _balanced_services,
     "efs-service": _efs_services,
     "cluster": _clusters,
