@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,34 @@ def aws_env(endpoint: str) -> dict[str, str]:
 def run_cli(*args: str, env: dict[str, str] | None = None, timeout: int = 300):
     return subprocess.run([sys.executable, "-m", "auditor", *args], capture_output=True,
                           text=True, env=env, timeout=timeout, cwd=ROOT)
+
+
+_SERVE = """
+import sys
+from auditor.demo.server import moto_server
+with moto_server() as url:
+    print(url, flush=True)
+    sys.stdin.read()  # until the test closes our stdin
+"""
+
+
+@contextmanager
+def separate_moto_server():
+    """A moto server in a process of its own. moto keeps accounts in its process's memory, so a
+    second server in the test process would share, and its reset would wipe, the session's
+    demo account; a test that changes an account or starts from an empty one uses this."""
+    proc = subprocess.Popen([sys.executable, "-c", _SERVE], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        url = proc.stdout.readline().strip()
+        assert url.startswith("http://"), "the moto server did not start"
+        yield url
+    finally:
+        proc.stdin.close()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 @pytest.fixture(scope="session")

@@ -12,9 +12,9 @@ from dataclasses import replace
 import boto3
 import pytest
 
-from auditor.demo.server import FAKE_CREDS, moto_server
+from auditor.demo.server import FAKE_CREDS
 from auditor.model import load_snapshot, save_snapshot
-from tests.conftest import aws_env, run_cli
+from tests.conftest import aws_env, run_cli, separate_moto_server
 
 pytestmark = pytest.mark.e2e
 
@@ -42,7 +42,7 @@ def weekly(tmp_path_factory):
     root = tmp_path_factory.mktemp("weekly")
     history = root / "history"
     docs = []
-    with moto_server() as endpoint:
+    with separate_moto_server() as endpoint:
         seeded = seed_demo(endpoint, metrics=False)
         ecs = boto3.client("ecs", region_name="us-east-1", endpoint_url=endpoint, **FAKE_CREDS)
         env = aws_env(endpoint)

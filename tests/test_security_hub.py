@@ -11,10 +11,10 @@ from dataclasses import replace
 import boto3
 import pytest
 
-from auditor.demo.server import FAKE_CREDS, moto_server
+from auditor.demo.server import FAKE_CREDS
 from auditor.model import save_snapshot
 from auditor.security_hub import ACTIONS
-from tests.conftest import aws_env, run_cli
+from tests.conftest import aws_env, run_cli, separate_moto_server
 
 pytestmark = pytest.mark.e2e
 
@@ -28,7 +28,7 @@ def _all_findings(hub) -> dict[str, dict]:
 
 def test_import_read_back_and_archive_what_is_resolved(demo_snapshot, tmp_path):
     path, inv, _ = demo_snapshot
-    with moto_server() as endpoint:
+    with separate_moto_server() as endpoint:
         hub = boto3.client("securityhub", region_name="us-east-1", endpoint_url=endpoint, **FAKE_CREDS)
         env = aws_env(endpoint)
         first = run_cli("audit", str(path), "--output", str(tmp_path / "one"), "--security-hub", env=env)

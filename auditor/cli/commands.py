@@ -154,13 +154,12 @@ def _to_security_hub(result, args: argparse.Namespace, status, session, endpoint
     from auditor.report.security_formats import asff_findings
     from auditor.security_hub import SecurityHubError, import_findings
 
-    findings = asff_findings(result, status)
     region = args.security_hub_region or (result.inventory.regions or ("us-east-1",))[0]
+    findings = asff_findings(result, status, region)
     account = result.inventory.account_id
     session = session or boto3.session.Session(profile_name=args.profile)
     client = session.client("securityhub", region_name=region, endpoint_url=endpoint)
-    product = f"arn:aws:securityhub:{region}:{account}:product/{account}/default"
-    findings = [{**f, "ProductArn": product} for f in findings]
+    product = f"arn:aws:securityhub:{region}:{account}:product/{account}/default"  # also with none
     try:
         report = import_findings(client, findings, account, product)
     except SecurityHubError as e:

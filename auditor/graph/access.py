@@ -119,10 +119,14 @@ class AccessModel:
         return decide_request(self.principals[principal], layer_for(self.layers, resource), action,
                               resource, context, self.inv.account_id).verdict
 
+    def needs(self, td) -> list[Need]:
+        """What ECS needs from a task definition's execution role (keys of its secrets too)."""
+        return execution_needs(td, self.inv.account_id) + key_needs(self.inv, td)
+
     def execution_needs(self, td_arn: str) -> ExecutionNeeds:
         w = self.workloads.get(td_arn)
         td = w.task_definition if w else self.inv.index.task_definition[td_arn]
-        needs = execution_needs(td, self.inv.account_id) + key_needs(self.inv, td)
+        needs = self.needs(td)
         role = td.execution_role_arn if td.execution_role_arn in self.principals else None
         missing = [n for n in needs
                    if role is None or self.decide(role, n.action, n.resource).decision == DENIED]
@@ -131,8 +135,7 @@ class AccessModel:
     def needs_of_role(self, role_arn: str) -> list[Need]:
         out: dict[tuple[str, str], Need] = {}
         for w in self.role_usage.get(role_arn, {}).get("execution", []):
-            for n in execution_needs(w.task_definition, self.inv.account_id) + key_needs(
-                    self.inv, w.task_definition):
+            for n in self.needs(w.task_definition):
                 out.setdefault(n.pair(), n)
         return list(out.values())
 
@@ -263,6 +266,14 @@ class AccessModel:
         """Principal -> principals it can become: ECS routes to task roles, instance roles through
         IMDS from a new task, and sts:AssumeRole."""
         out = {k: list(v) for k, v in ecs_edges(self).items()}
+        for src, es in self.other_edges.items():
+            out.setdefault(src, []).extend(es)
+        return out
+
+    @cached_property
+    def other_edges(self) -> dict[str, list[Edge]]:
+        """The edges that are not ECS task-role routes: sts:AssumeRole and instance roles."""
+        out: dict[str, list[Edge]] = {}
         for more in (assume_role_edges(self), instance_role_edges(self)):
             for src, es in more.items():
                 out.setdefault(src, []).extend(es)

@@ -176,10 +176,7 @@ def chained_escalations(model) -> dict[str, tuple[list[dict], str]]:
 
     # ECS routes start at principals that are goals already: only the other edges lead to one
     # (and the ECS edges of thousands of roles would cost more than the whole search).
-    edges: dict[str, list[Edge]] = {}
-    for more in (assume_role_edges(model), instance_role_edges(model)):
-        for src, es in more.items():
-            edges.setdefault(src, []).extend(es)
+    edges = model.other_edges
     direct = set(model.escalation)
     stronger = {}
     for src, es in edges.items():

@@ -141,11 +141,14 @@ def decide_with_resource(principal: str, kind: str, principal_account: str, iden
     """The whole decision for one request on a resource that has its own policy.
     `identity` and `boundary` are the principal's identity-policy and boundary verdicts;
     `own_maybe_denied`: a deny of theirs applies under an unknown condition."""
+    # How each statement names the principal, worked out once.
+    named = [(st, how) for st in layer.statements or ()
+             if (how := naming(st, principal, principal_account))]
     result = _decide_with_resource(principal, kind, principal_account, identity, boundary, layer,
-                                   action, resource, context)
-    mine = [st for st in layer.statements or () if naming(st, principal, principal_account)]
+                                   action, resource, context, named)
     v = result.verdict
-    if v.decision == ALLOWED and (own_maybe_denied or maybe_denied(mine, action, resource, context)):
+    if v.decision == ALLOWED and (own_maybe_denied or maybe_denied([st for st, _ in named], action,
+                                                                   resource, context)):
         # e.g. a bucket's TLS-only deny, with aws:SecureTransport unknown offline
         return Layered(Verdict(CONDITIONAL, v.allows, v.denies), result.resource, result.unknown)
     return result
@@ -153,16 +156,16 @@ def decide_with_resource(principal: str, kind: str, principal_account: str, iden
 
 def _decide_with_resource(principal: str, kind: str, principal_account: str, identity: Verdict,
                           boundary: Verdict | None, layer: ResourceLayer, action: str, resource: str,
-                          context: Context) -> Layered:
+                          context: Context, named: list[tuple[Statement, str]]) -> Layered:
     own = weakest(identity, boundary) if boundary is not None else identity
     same = principal_account == layer.account
     if layer.statements is None:  # unknown: it could allow, or deny, what the identity says
         if not same and own.decision == DENIED:
             return Layered(own, unknown=True)
         return Layered(Verdict(CONDITIONAL, own.allows, own.denies), unknown=True)
-    mine = [st for st in layer.statements if naming(st, principal, principal_account)]
-    direct = [st for st in mine if naming(st, principal, principal_account) in ("direct", "any")]
-    sessions = [st for st in mine if naming(st, principal, principal_account) == "session"]
+    mine = [st for st, _ in named]
+    direct = [st for st, how in named if how in ("direct", "any")]
+    sessions = [st for st, how in named if how == "session"]
     rp_all = decide(mine, action, resource, context)
     rp_direct = decide(direct, action, resource, context)
     deny = _explicit_deny(identity, boundary, rp_all)
@@ -178,8 +181,8 @@ def _decide_with_resource(principal: str, kind: str, principal_account: str, ide
         session = Verdict(CONDITIONAL, session.allows, session.denies)
     limited = _most(limited, session)
     if layer.kms:
-        delegated = rp_all.decision != DENIED and any(
-            naming(st, principal, principal_account) == "account" for st in rp_all.allows)
+        accounts = [st for st, how in named if how == "account"]
+        delegated = rp_all.decision != DENIED and any(st in accounts for st in rp_all.allows)
         key_allows = _most(limited, weakest(own, rp_all) if delegated else Verdict(DENIED))
         grant = _grant_allows(layer, principal, action)
         if not layer.grants_known and key_allows.decision == DENIED:

@@ -153,8 +153,10 @@ def asff_finding(rec: dict[str, Any], account: str, home: str, generated_at: str
     return finding
 
 
-def asff_findings(result, status: tuple[str, ...] = ("fail",)) -> list[dict[str, Any]]:
-    account, home = result.inventory.account_id, _home_region(result)
+def asff_findings(result, status: tuple[str, ...] = ("fail",),
+                  home: str | None = None) -> list[dict[str, Any]]:
+    """`home`: the Security Hub region they are for (default: the first audited region)."""
+    account, home = result.inventory.account_id, home or _home_region(result)
     stamp = result.generated_at or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return [asff_finding(r, account, home, stamp) for r in records(result, status)]
 

@@ -43,6 +43,12 @@ class AuditContext:
     def iam_collected(self) -> bool:
         return not self.missing_data("GetAccountAuthorizationDetails")
 
+    @cached_property
+    def used_resources(self):
+        """Buckets, secrets, keys, queues, topics and repositories workloads use (I401–I404)."""
+        from auditor.rules.resource_use import used_resources
+        return used_resources(self)
+
     # --- workloads -------------------------------------------------------------------------
     @property
     def workloads(self) -> list[Workload]:

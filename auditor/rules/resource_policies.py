@@ -11,7 +11,7 @@ from auditor.iam.evaluate import DENIED
 from auditor.rules.context import AuditContext
 from auditor.rules.engine import Hit, rule
 from auditor.rules.reads import IAM, KEYS, REPOSITORIES, SHARED_DATA, WORKLOADS
-from auditor.rules.resource_use import DATA_ACTIONS, PUSH_ACTIONS, used_resources
+from auditor.rules.resource_use import DATA_ACTIONS, PUSH_ACTIONS
 
 TYPES = {"s3": "s3-bucket", "secretsmanager": "secretsmanager-secret", "kms": "kms-key",
          "sqs": "sqs-queue", "sns": "sns-topic", "ecr": "ecr-repository"}
@@ -30,7 +30,7 @@ def _blocked_public(ctx: AuditContext, arn: str) -> bool:
 
 def _admitted(ctx: AuditContext, reach: str, actions: tuple[str, ...], services=None) -> Iterator[tuple]:
     account = ctx.inv.account_id
-    for arn, use in sorted(used_resources(ctx).items()):
+    for arn, use in sorted(ctx.used_resources.items()):
         if services and use.service not in services:
             continue
         layer = ctx.model.layers[arn]
@@ -168,7 +168,7 @@ def key_administrable(ctx: AuditContext) -> Iterator[Hit]:
     - https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
     """
     account = ctx.inv.account_id
-    for arn, use in sorted(used_resources(ctx).items()):
+    for arn, use in sorted(ctx.used_resources.items()):
         key = ctx.ix.kms_key.get(arn)
         layer = ctx.model.layers[arn]
         if key is None or key.manager != "CUSTOMER" or not layer.statements:

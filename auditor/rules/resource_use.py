@@ -57,9 +57,7 @@ def _named(layer, p, action: str, arn: str) -> bool:
 
 
 def used_resources(ctx) -> dict[str, Use]:
-    cached = getattr(ctx, "_used_resources", None)
-    if cached is not None:
-        return cached
+    """Read through AuditContext.used_resources (computed once per audit)."""
     model, inv = ctx.model, ctx.inv
     holders: dict[str, set[str]] = {}  # role -> workloads
     for role, kinds in model.role_usage.items():
@@ -67,8 +65,9 @@ def used_resources(ctx) -> dict[str, Use]:
             holders.setdefault(role, set()).update(w.arn for w in ws)
     out: dict[str, Use] = {}
     region_of = {r.arn: r.region for r in inv.resource_policies} | {k.arn: k.region for k in inv.kms_keys}
+    # What task definitions inject (no decision needed, only the resources named).
     injected = {n.resource for w in model.workloads.values()
-                for n in model.execution_needs(w.arn).needs if n.action.startswith(("secretsmanager", "kms"))}
+                for n in model.needs(w.task_definition) if n.action.startswith(("secretsmanager", "kms"))}
     # Collected only because workloads use them: image repositories, and the keys below.
     collected_for_workloads = {r.arn for r in inv.resource_policies if r.service == "ecr"}
     # Keys of the log groups, file systems and parameters workloads use (collected for them).
@@ -95,5 +94,4 @@ def used_resources(ctx) -> dict[str, Use]:
         if roles or any(layer_for({arn: layer}, r) for r in injected) or arn in collected_for_workloads:
             out[arn] = Use(arn, layer.service, region_of.get(arn, "global"), tuple(sorted(roles)),
                            tuple(sorted(workloads)))
-    ctx._used_resources = out
     return out

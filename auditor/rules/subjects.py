@@ -107,9 +107,7 @@ def _all_principals(ctx: Any) -> Subjects:
 
 def _used(service_filter) -> Callable[[Any], Subjects]:
     def subjects(ctx: Any) -> Subjects:
-        from auditor.rules.resource_use import used_resources
-
-        for arn, use in sorted(used_resources(ctx).items()):
+        for arn, use in sorted(ctx.used_resources.items()):
             if service_filter(use, ctx):
                 yield arn, use.region
     return subjects
