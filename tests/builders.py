@@ -82,8 +82,9 @@ def host(i: int, instance_role: Role, tokens: str = "required", hops: int = 1,
 
 def inventory(roles=(), users=(), tds=(), services=(), hosts=(), **kw) -> Inventory:
     cis, insts, profiles = zip(*hosts, strict=True) if hosts else ((), (), ())
-    return Inventory(account_id=ACCT, regions=(R,),
-                     clusters=(Cluster(arn=CLUSTER, name="c", region=R,
+    kw.setdefault("regions", (R,))
+    kw.setdefault("account_id", ACCT)
+    return Inventory(clusters=(Cluster(arn=CLUSTER, name="c", region=R,
                                        settings={"containerInsights": "enabled"}),),
                      roles=tuple(roles), users=tuple(users), task_definitions=tuple(tds),
                      services=tuple(services), container_instances=tuple(cis),

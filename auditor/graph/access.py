@@ -114,10 +114,17 @@ class AccessModel:
     def layers(self) -> dict[str, ResourceLayer]:
         return build_layers(self.inv)
 
+    @cached_property
+    def rcps(self) -> tuple:
+        """The RCP levels of the account's organisation (none when it is not known)."""
+        from auditor.iam.organisation import rcp_levels
+
+        return rcp_levels(self.inv.organisation)
+
     def decide(self, principal: str, action: str, resource: str, context: Context | None = None):
         """The one decision for a request: identity, boundary and the resource's own policy."""
         return decide_request(self.principals[principal], layer_for(self.layers, resource), action,
-                              resource, context, self.inv.account_id).verdict
+                              resource, context, self.inv.account_id, self.rcps).verdict
 
     def needs(self, td) -> list[Need]:
         """What ECS needs from a task definition's execution role (keys of its secrets too)."""
@@ -148,12 +155,14 @@ class AccessModel:
         layer = layer_for(self.layers, resource) if resource else None
         account = self.inv.account_id
         if principal in self.principals:
-            return simulate_principal(self.principals[principal], action, resource, context, layer, account)
+            return simulate_principal(self.principals[principal], action, resource, context, layer,
+                                      account, self.rcps)
         w = self.workload_for(principal)
         if w is None:
             raise KeyError(f"{principal} is not an IAM role or user, task definition or service "
                            "in the snapshot")
-        each = [simulate_principal(self.principals[i.role_arn], action, resource, context, layer, account)
+        each = [simulate_principal(self.principals[i.role_arn], action, resource, context, layer,
+                                   account, self.rcps)
                 | {"via_role": i.role_arn} for i in self.identities(w) if i.role_arn in self.principals]
         # Not the execution role: it is ECS's own, the application's code never holds it.
         best = most_permissive(each)

@@ -3,9 +3,10 @@ names, one decision for a principal's request, and who outside the account a pol
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from auditor.iam.evaluate import Context, Verdict, decide
+from auditor.iam.evaluate import Context, Verdict, decide, weakest
+from auditor.iam.organisation import exempt_from_controls, levels_verdict, rcp_governs
 from auditor.iam.policy import PolicyError, parse_policy
 from auditor.iam.resource_access import (
     Layered,
@@ -64,16 +65,32 @@ def layer_for(layers: dict[str, ResourceLayer], resource: str) -> ResourceLayer 
 
 
 def decide_request(p, layer: ResourceLayer | None, action: str, resource: str,
-                   context: Context | None, account: str) -> Layered:
-    """Identity, boundary and, when the resource has one, its policy: the one decision."""
+                   context: Context | None, account: str, rcps: tuple = ()) -> Layered:
+    """Identity, boundary, SCPs and, when the resource has one, its policy, then the RCPs
+    on the account's own resources: the one decision."""
     if layer is None:
-        return Layered(p.decide(action, resource, context))
-    ctx = p.request_context(context)
-    identity = decide(p.statements, action, resource, ctx)
-    boundary = decide(p.boundary, action, resource, ctx) if p.boundary is not None else None
-    own_maybe = maybe_denied(p.statements + (p.boundary or ()), action, resource, ctx)
-    return decide_with_resource(p.arn, p.kind, account, identity, boundary, layer, action, resource, ctx,
-                                own_maybe)
+        out = Layered(p.decide(action, resource, context))
+    else:
+        ctx = p.request_context(context, resource)
+        identity = decide(p.statements, action, resource, ctx)
+        limits = [decide(lim, action, resource, ctx) for lim in p.limits]
+        own_maybe = maybe_denied(p.statements + tuple(s for lim in p.limits for s in lim),
+                                 action, resource, ctx)
+        out = decide_with_resource(p.arn, p.kind, account, identity, weakest(*limits) if limits else None,
+                                   layer, action, resource, ctx, own_maybe)
+    rcp = rcp_verdict(p, rcps, action, resource, context, account)
+    if rcp is not None and out.verdict.decision != "denied":
+        return replace(out, verdict=weakest(out.verdict, rcp))
+    return out
+
+
+def rcp_verdict(p, rcps: tuple, action: str, resource: str, context: Context | None,
+                account: str) -> Verdict | None:
+    """What the account's RCPs say about a request to one of its own resources (None: they
+    do not govern it)."""
+    if not rcp_governs(rcps, resource, account) or exempt_from_controls(p.arn):
+        return None
+    return levels_verdict(rcps, action, resource, p.request_context(context, resource))
 
 
 @dataclass(frozen=True)

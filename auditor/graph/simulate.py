@@ -2,8 +2,9 @@
 
 Layers applied here: the identity policies, the permissions boundary, and the resource's own
 policy (bucket, secret, repository, queue, topic, KMS key policy and grants) when the snapshot
-holds one (SCPs and RCPs are not collected yet). A condition on a key the context does not
-supply makes the answer `conditional` and is named."""
+holds one, the SCPs of each level of the account's path in its organisation and, for its own
+resources of the services they cover, the RCPs (when the snapshot carries the organisation).
+A condition on a key the context does not supply makes the answer `conditional` and is named."""
 
 from __future__ import annotations
 
@@ -57,27 +58,50 @@ def _on_some_resource(p: Principal, action: str, context: Context) -> dict:
             if names_action(st, action)]
     used += [_entry("boundary", st, st.effect.lower(), context) for st in p.boundary or ()
              if names_action(st, action)]
+    used += [_entry("scp", st, st.effect.lower(), context) for lvl in p.scps
+             if not lvl.allows_everything for st in lvl.statements if names_action(st, action)]
     if p.boundary is not None and not any(u["layer"] == "boundary" for u in used):
         used.append(_nothing("boundary", "permissions boundary"))
     return {"principal": p.arn, "action": action.lower(), "resource": None, "decision": decision,
             "decided_by": used or [_nothing("identity")], "via_role": None}
 
 
+def _org_layers(levels, action: str, resource: str, context: Context) -> tuple[Verdict | None, list[dict]]:
+    """Each SCP or RCP level's part: the statements that decided, or "none" for a level
+    where nothing allows (that level alone denies the request)."""
+    worst: Verdict | None = None
+    used: list[dict] = []
+    for lvl in levels:
+        v, entries = _layer(lvl.layer, lvl.statements, action, resource, context)
+        for e in entries:
+            e["policy"] = e["policy"] or lvl.label
+        used += entries
+        worst = v if worst is None else weakest(worst, v)
+        if v.decision == DENIED:
+            break
+    return worst, used
+
+
 def simulate_principal(p: Principal, action: str, resource: str | None, context: Context,
-                       layer=None, account: str = "") -> dict:
-    """`layer`: the resource's own policy (a ResourceLayer), when it has one."""
+                       layer=None, account: str = "", rcps: tuple = ()) -> dict:
+    """`layer`: the resource's own policy (a ResourceLayer), when it has one; `rcps`: the
+    account's RCP levels."""
     if resource is None:
         return _on_some_resource(p, action, context)
-    context = p.request_context(context)  # the same request Principal.decide judges
+    from auditor.graph.resources import decide_request
+    from auditor.iam.organisation import exempt_from_controls, rcp_governs
+
+    caller = context
+    context = p.request_context(context, resource)  # the same request Principal.decide judges
     v, used = _layer("identity", p.statements, action, resource, context)
     if p.boundary is not None and (v.decision != DENIED or layer is not None):
         b, bused = _layer("boundary", p.boundary, action, resource, context)
         v, used = weakest(v, b), used + bused
+    if p.scps and v.decision != DENIED:
+        _, sused = _org_layers(p.scps, action, resource, context)
+        used += sused
     if layer is not None:
-        from auditor.graph.resources import decide_request
-
-        result = decide_request(p, layer, action, resource, context, account)
-        v = result.verdict
+        result = decide_request(p, layer, action, resource, caller, account)
         if result.unknown:
             used.append(_nothing("resource", f"{layer.source} (could not be read)"))
         elif result.resource is not None:
@@ -86,6 +110,10 @@ def simulate_principal(p: Principal, action: str, resource: str | None, context:
             used += [_entry("resource", st, "deny", context) for st in r.denies]
             if not r.allows and not r.denies:
                 used.append(_nothing("resource", layer.source))
+    if rcp_governs(rcps, resource, account) and not exempt_from_controls(p.arn):
+        _, rused = _org_layers(rcps, action, resource, context)
+        used += rused
+    v = decide_request(p, layer, action, resource, caller, account, rcps).verdict
     return {"principal": p.arn, "action": action.lower(), "resource": resource,
             "decision": v.decision, "decided_by": used, "via_role": None}
 

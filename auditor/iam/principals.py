@@ -45,17 +45,32 @@ class Principal:
     errors: list[str] = field(default_factory=list)
     attached_policy_arns: tuple[str, ...] = ()
     missing_policies: tuple[str, ...] = ()
+    scps: tuple = ()  # organisation.Level per level of the account's path (none: not known)
+    regions: tuple[str, ...] = ()  # the audited regions: a region-limiting SCP spares these
+    org_id: str = ""  # the organisation of its account, when known (aws:PrincipalOrgID)
 
-    def request_context(self, context: Context | None = None) -> Context:
+    @property
+    def limits(self) -> list[tuple[Statement, ...]]:
+        """Every layer that must allow too: the boundary, then each SCP level that limits."""
+        out = [self.boundary] if self.boundary is not None else []
+        return out + [lvl.statements for lvl in self.scps if not lvl.allows_everything]
+
+    def request_context(self, context: Context | None = None, resource: str = "*") -> Context:
         """The request values this principal's requests always have: a role session has no
-        aws:username (IAM User Guide, "Policy variables"); the caller's values come on top."""
-        return {"aws:username": (), **(context or {})} if self.kind == "role" else dict(context or {})
+        aws:username (IAM User Guide, "Policy variables"); a regional resource's ARN gives
+        the requested region; the caller's values come on top."""
+        ctx = {"aws:username": (), **(context or {})} if self.kind == "role" else dict(context or {})
+        if self.org_id:
+            ctx.setdefault("aws:principalorgid", (self.org_id,))
+        return requested_region(ctx, resource)
 
     def decide(self, action: str, resource: str = "*", context: Context | None = None) -> Verdict:
-        context = self.request_context(context)
+        context = self.request_context(context, resource)
         v = decide(self.statements, action, resource, context)
-        if self.boundary is not None and v.decision != DENIED:
-            return weakest(v, decide(self.boundary, action, resource, context))
+        for limit in self.limits:
+            if v.decision == DENIED:
+                break
+            v = weakest(v, decide(limit, action, resource, context))
         return v
 
     @cached_property
@@ -63,26 +78,9 @@ class Principal:
         """Every concrete action this principal may perform on some resource."""
         # A role session has no aws:username: a pattern that needs it names nothing.
         absent = frozenset({"aws:username"}) if self.kind == "role" else frozenset()
-        own = _grants(self.statements, absent)
-        if self.boundary is None:
-            return own
-        limit = _grants(self.boundary, absent)
-        # An action is allowed somewhere only where an identity allow and a boundary allow
-        # name overlapping resources (identity c/* and boundary b/* leave nothing).
-        reachable: set[str] = set()
-        bounds = [b for b in self.boundary if b.effect == "Allow"]
-        for st in self.statements:
-            if st.effect == "Allow":
-                mine = statement_actions(st)
-                for b in bounds:
-                    if _resources_overlap(st, b):
-                        reachable |= mine & statement_actions(b)
-        out = {}
-        for action, g in own.items():
-            b = limit.get(action)
-            if b and action in reachable:
-                out[action] = _SHAPES[(g.everywhere and b.everywhere, g.conditional or b.conditional,
-                                       g.everywhere_conditional or b.everywhere_conditional)]
+        out = _grants(self.statements, absent)
+        for limit in self.limits:
+            out = _within_limit(out, self.statements, limit, absent, self.regions)
         return out
 
     @cached_property
@@ -97,6 +95,30 @@ class Principal:
 
         return sample_by_danger(self.grant_keys, 128)
 
+
+
+def _within_limit(own: dict[str, Grant], statements: tuple[Statement, ...],
+                  limit: tuple[Statement, ...], absent: frozenset[str],
+                  regions: tuple[str, ...] = ()) -> dict[str, Grant]:
+    """The grants a limiting layer (a boundary, an SCP level) leaves: an action is allowed
+    somewhere only where an identity allow and a limit allow name overlapping resources
+    (identity c/* and boundary b/* leave nothing)."""
+    bounds = _grants(limit, absent, regions)
+    reachable: set[str] = set()
+    allows = [b for b in limit if b.effect == "Allow"]
+    for st in statements:
+        if st.effect == "Allow":
+            mine = statement_actions(st)
+            for b in allows:
+                if _resources_overlap(st, b):
+                    reachable |= mine & statement_actions(b)
+    out = {}
+    for action, g in own.items():
+        b = bounds.get(action)
+        if b and action in reachable:
+            out[action] = _SHAPES[(g.everywhere and b.everywhere, g.conditional or b.conditional,
+                                   g.everywhere_conditional or b.everywhere_conditional)]
+    return out
 
 
 EVERYTHING = ("*", "arn:*")  # NotResource patterns that leave no resource at all
@@ -164,6 +186,25 @@ def _covers(deny: Statement, allow: Statement, absent: frozenset[str] = frozense
     return all(_within(y, allow.not_resources) for y in spared)
 
 
+def _spares_a_region(deny: Statement, regions: tuple[str, ...]) -> bool:
+    """A deny conditioned on the requested region that does not apply in some audited region
+    (an SCP keeping work to approved regions): there the allow stands."""
+    from auditor.iam.evaluate import condition_holds
+
+    keys = {k for kv in deny.conditions.values() for k in kv}
+    return keys == {"aws:requestedregion"} and any(
+        condition_holds(deny.conditions, {"aws:requestedregion": (r,)}) is False for r in regions)
+
+
+def requested_region(context: Context, resource: str) -> Context:
+    """A request to a regional resource goes to that region's endpoint: its ARN gives
+    aws:RequestedRegion when the caller did not say."""
+    if "aws:requestedregion" in context or not resource.startswith("arn:"):
+        return context
+    parts = resource.split(":")
+    return {**context, "aws:requestedregion": (parts[3],)} if len(parts) > 4 and parts[3] else context
+
+
 def _needs_absent(pattern: str, absent: frozenset[str]) -> bool:
     from auditor.iam.glob import variables_in
 
@@ -186,7 +227,8 @@ def _spared(st: Statement, absent: frozenset[str]) -> tuple[str, ...]:
     return tuple(r for r in st.not_resources or () if not _needs_absent(r, absent))
 
 
-def _grants(statements: tuple[Statement, ...], absent: frozenset[str] = frozenset()) -> dict[str, Grant]:
+def _grants(statements: tuple[Statement, ...], absent: frozenset[str] = frozenset(),
+            regions: tuple[str, ...] = ()) -> dict[str, Grant]:
     """Set algebra over statements (an admin statement names 22,000 actions: no per-action work
     beyond the final table). An allow loses, symbolically, the actions of every unconditional
     deny whose resources take in all of its own (Allow b/k with Deny b/*: nothing left)."""
@@ -218,7 +260,8 @@ def _grants(statements: tuple[Statement, ...], absent: frozenset[str] = frozense
         hit = statement_actions(st) & somewhere
         if not hit:
             continue
-        if st.conditions:  # a deny that may apply: what it names is only conditionally allowed
+        if st.conditions and not _spares_a_region(st, regions):
+            # a deny that may apply: what it names is only conditionally allowed
             sure -= hit
             sure_all -= hit
         else:
@@ -258,7 +301,11 @@ def _boundary(inv: Inventory, arn: str | None, label: str, errors: list[str],
 
 def build_principals(inv: Inventory) -> dict[str, Principal]:
     """Every role and user of the inventory with its parsed policies (bad ones reported)."""
+    from auditor.iam.organisation import exempt_from_controls, scp_levels
+
     out: dict[str, Principal] = {}
+    scps = scp_levels(inv.organisation)
+    org = inv.organisation.org_id if inv.organisation else ""
     for r in inv.roles:
         errors: list[str] = []
         missing: list[str] = []
@@ -266,7 +313,8 @@ def build_principals(inv: Inventory) -> dict[str, Principal]:
         stmts = _parse_all(inv, label, r.inline_policies, r.attached_policy_arns, errors, missing)
         out[r.arn] = Principal(r.arn, "role", r.name, tuple(stmts),
                                _boundary(inv, r.permissions_boundary_arn, label, errors, missing),
-                               errors, r.attached_policy_arns, tuple(missing))
+                               errors, r.attached_policy_arns, tuple(missing),
+                               () if exempt_from_controls(r.arn) else scps, inv.regions, org)
     for u in inv.users:
         errors, missing = [], []
         label = f"user {u.name}"
@@ -280,7 +328,7 @@ def build_principals(inv: Inventory) -> dict[str, Principal]:
                 attached += g.attached_policy_arns
         out[u.arn] = Principal(u.arn, "user", u.name, tuple(stmts),
                                _boundary(inv, u.permissions_boundary_arn, label, errors, missing),
-                               errors, tuple(attached), tuple(missing))
+                               errors, tuple(attached), tuple(missing), scps, inv.regions, org)
     return out
 
 

@@ -10,5 +10,6 @@ from auditor.model.inventory import (  # noqa: F401
     load_snapshot,
     save_snapshot,
 )
+from auditor.model.org import *  # noqa: F403
 from auditor.model.resources import *  # noqa: F403
 from auditor.model.serde import SnapshotError  # noqa: F401

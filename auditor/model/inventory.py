@@ -33,6 +33,7 @@ from auditor.model.ecs import (
     Task,
     TaskDefinition,
 )
+from auditor.model.org import OrgControls
 from auditor.model.resources import KmsKey, LogGroup, Parameter, ResourcePolicy
 from auditor.model.serde import SnapshotError, from_jsonable, to_jsonable
 
@@ -107,6 +108,8 @@ class Inventory:
     # S3 Block Public Access of the account (s3control), and whether it could be read.
     account_public_access_block: dict[str, bool] | None = None
     account_block_status: str = "none"  # present | none | unknown
+    # The SCPs and RCPs the account's organisation applies to it (None: not known, not applied).
+    organisation: OrgControls | None = None
 
     # Lookups by id, built once on demand (frozen dataclasses allow cached_property).
     @cached_property
