@@ -39,18 +39,19 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: int = 300):
 _SERVE = """
 import sys
 from auditor.demo.server import moto_server
-with moto_server() as url:
+with moto_server(managed_policies=sys.argv[1] == "managed") as url:
     print(url, flush=True)
     sys.stdin.read()  # until the test closes our stdin
 """
 
 
 @contextmanager
-def separate_moto_server():
+def separate_moto_server(managed_policies: bool = True):
     """A moto server in a process of its own. moto keeps accounts in its process's memory, so a
     second server in the test process would share, and its reset would wipe, the session's
     demo account; a test that changes an account or starts from an empty one uses this."""
-    proc = subprocess.Popen([sys.executable, "-c", _SERVE], stdin=subprocess.PIPE,
+    kind = "managed" if managed_policies else "bare"
+    proc = subprocess.Popen([sys.executable, "-c", _SERVE, kind], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True, cwd=ROOT)
     try:
         url = proc.stdout.readline().strip()

@@ -61,10 +61,21 @@ def region_of(headers) -> str:
     return scope[2] if len(scope) > 2 else ""
 
 
+def access_key_of(headers) -> str:
+    auth = headers.get("Authorization", "")
+    return auth.split("Credential=", 1)[-1].split("/", 1)[0] if "Credential=" in auth else ""
+
+
 class FaultProxy:
-    def __init__(self, upstream: str, decide: Decide) -> None:
+    """`decide(op, n, region)`; or, given `by_account`, `by_account(op, n, region, account)`
+    where account is the one a request addresses: the RoleArn's for AssumeRole, else the
+    account whose assumed-role credentials signed it (learnt from AssumeRole answers)."""
+
+    def __init__(self, upstream: str, decide: Decide | None = None, by_account=None) -> None:
         self.upstream = urlsplit(upstream)
-        self.decide = decide
+        self.decide = decide or (lambda op, n, region: None)
+        self.by_account = by_account
+        self.keys: dict[str, str] = {}  # access key id -> account
         self.seen: dict[str, int] = {}
         self.injected: dict[str, int] = {}
         self.lock = threading.Lock()
@@ -80,7 +91,9 @@ class FaultProxy:
                 with proxy.lock:
                     n = proxy.seen.get(op, 0)
                     proxy.seen[op] = n + 1
-                fault = proxy.decide(op, n, region_of(self.headers))
+                account = proxy.account_of(self.headers, body, op)
+                fault = proxy.by_account(op, n, region_of(self.headers), account) if proxy.by_account \
+                    else proxy.decide(op, n, region_of(self.headers))
                 if fault:
                     with proxy.lock:
                         proxy.injected[op] = proxy.injected.get(op, 0) + 1
@@ -90,6 +103,8 @@ class FaultProxy:
                         self._error(*fault)
                     return
                 status, headers, data = self._forward(body)
+                if op == "AssumeRole" and status == 200:
+                    proxy.learn(account, data)
                 self.send_response(status)
                 for k, v in headers:
                     if k.lower() not in ("transfer-encoding", "content-length", "connection"):
@@ -161,6 +176,18 @@ class FaultProxy:
         # A client that gave up (timeout, interrupt) closes its socket: not an error here.
         self.server.handle_error = lambda request, address: None
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def account_of(self, headers, body: bytes, op: str) -> str:
+        if op == "AssumeRole":
+            m = re.search(rb"RoleArn=arn%3Aaws%3Aiam%3A%3A(\d{12})", body)
+            return m.group(1).decode() if m else ""
+        return self.keys.get(access_key_of(headers), "")
+
+    def learn(self, account: str, data: bytes) -> None:
+        m = re.search(rb"<AccessKeyId>([^<]+)</AccessKeyId>", data)
+        if m and account:
+            with self.lock:
+                self.keys[m.group(1).decode()] = account
 
     def __enter__(self) -> FaultProxy:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from auditor.cli.inputs import UsageError, audit_inputs, audit_inventory, collect_options
+from auditor.cli.org import cmd_org
 from auditor.cli.what_can import cmd_what_can
 
 
@@ -323,4 +324,5 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "simulate": cmd_simulate,
     "collect": cmd_collect,
     "permissions": cmd_permissions,
+    "org": cmd_org,
 }

@@ -159,6 +159,10 @@ def build_parser() -> argparse.ArgumentParser:
                    "scans still decide what is new)")
     h.add_argument("--json", action="store_true", help="print JSON instead of text")
 
+    from auditor.cli.org import add_org_parser
+
+    add_org_parser(sub)
+
     pr = sub.add_parser("pricing", help="price tables for the cost advisor (pricing refresh)")
     prs = pr.add_subparsers(dest="pricing_command", metavar="refresh")
     ref = prs.add_parser("refresh", help="fetch current prices from the AWS Price List API")

@@ -18,9 +18,10 @@ FAKE_CREDS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"
 
 
 @contextmanager
-def moto_server() -> Iterator[str]:
-    """Start moto (AWS managed policies loaded) on 127.0.0.1; yield its endpoint URL."""
-    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+def moto_server(managed_policies: bool = True) -> Iterator[str]:
+    """Start moto on 127.0.0.1 (with AWS managed policies loaded into every account it creates,
+    unless told not to: that costs seconds per account); yield its endpoint URL."""
+    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true" if managed_policies else "false"
     from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)

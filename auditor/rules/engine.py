@@ -154,7 +154,7 @@ def lookup(code_or_name: str) -> Rule | None:
 
 # One module per concern; its docstring names the codes it holds (a test keeps them so).
 RULE_MODULES = ("iam_permissions", "iam_ecs_roles", "iam_reach", "resource_policies", "launch_type",
-                "load_balancer", "efs", "container", "network", "cost")
+                "load_balancer", "efs", "container", "network", "cost", "organisation")
 
 
 def load_rules() -> dict[str, Rule]:

@@ -139,4 +139,9 @@ SUBJECTS: dict[str, Callable[[Any], Subjects]] = {
     "shared-resource": _used(lambda use, ctx: use.service != "ecr"),
     "image-repository": _used(lambda use, ctx: use.service == "ecr"),
     "workload-key": _used(_customer_key),
+    # organisation rules (org merge): the principals and roles the cross-account view judged;
+    # a single account's audit has no such view and checks none
+    "org-principal": lambda ctx: iter(getattr(ctx, "org_view", None) and ctx.org_view.principal_subjects
+                                      or ()),
+    "org-role": lambda ctx: iter(getattr(ctx, "org_view", None) and ctx.org_view.role_subjects or ()),
 }

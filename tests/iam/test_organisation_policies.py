@@ -12,31 +12,44 @@ from auditor.model import RCP, SCP, OrgAccount, Organisation, OrgPolicy, OrgUnit
 from tests.builders import ACCT, allow, inventory, policy, role
 
 FULL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
-RCP_FULL = {"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}
+RCP_FULL = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}],
+}
 MGMT = "999900001111"
 
 
 def organisation(ou_policies=(), account_policies=(), rcps=(), account=ACCT) -> Organisation:
     """root r-1 → ou-1 (Workloads) → the account; FullAWSAccess on every level as AWS attaches it."""
-    pols = [OrgPolicy("p-FullAWSAccess", "FullAWSAccess", SCP, FULL, ("r-1", "ou-1", account), True),
-            OrgPolicy("p-RCPFull", "RCPFullAWSAccess", RCP, RCP_FULL, ("r-1", "ou-1", account), True)]
+    pols = [
+        OrgPolicy("p-FullAWSAccess", "FullAWSAccess", SCP, FULL, ("r-1", "ou-1", account), True),
+        OrgPolicy("p-RCPFull", "RCPFullAWSAccess", RCP, RCP_FULL, ("r-1", "ou-1", account), True),
+    ]
     pols += [OrgPolicy(f"p-ou{i}", f"ou-scp-{i}", SCP, d, ("ou-1",)) for i, d in enumerate(ou_policies)]
-    pols += [OrgPolicy(f"p-a{i}", f"acct-scp-{i}", SCP, d, (account,)) for i, d in enumerate(account_policies)]
+    pols += [
+        OrgPolicy(f"p-a{i}", f"acct-scp-{i}", SCP, d, (account,)) for i, d in enumerate(account_policies)
+    ]
     pols += [OrgPolicy(f"p-r{i}", f"rcp-{i}", RCP, d, ("ou-1",)) for i, d in enumerate(rcps)]
-    return Organisation("o-abc", MGMT, "r-1", (OrgUnit("r-1", "Root"), OrgUnit("ou-1", "Workloads", "r-1")),
-                        (OrgAccount(account, "app", parent_id="ou-1"), OrgAccount(MGMT, "mgmt", parent_id="r-1")),
-                        tuple(pols))
+    return Organisation(
+        "o-abc",
+        MGMT,
+        "r-1",
+        (OrgUnit("r-1", "Root"), OrgUnit("ou-1", "Workloads", "r-1")),
+        (OrgAccount(account, "app", parent_id="ou-1"), OrgAccount(MGMT, "mgmt", parent_id="r-1")),
+        tuple(pols),
+    )
 
 
 ADMIN = role("admin", allow("*"))
-DENY_IAM_USERS = policy({"Effect": "Deny", "Action": ["iam:CreateUser", "iam:CreateAccessKey"],
-                         "Resource": "*"})
+DENY_IAM_USERS = policy(
+    {"Effect": "Deny", "Action": ["iam:CreateUser", "iam:CreateAccessKey"], "Resource": "*"}
+)
 
 
 def run(org: Organisation | None, *roles: Role, account=ACCT, regions=("us-east-1",)):
-    inv = inventory(roles=roles or (ADMIN,), regions=regions,
-                    organisation=org.controls(account) if org else None)
+    inv = inventory(
+        roles=roles or (ADMIN,), regions=regions, organisation=org.controls(account) if org else None
+    )
     return audit(inv, principals="all")
 
 
@@ -44,8 +57,9 @@ def test_a_deny_in_an_ou_scp_removes_the_action_from_every_answer():
     res = run(organisation(ou_policies=[DENY_IAM_USERS]))
     sim = res.simulate(ADMIN.arn, "iam:CreateUser", f"arn:aws:iam::{ACCT}:user/x")
     assert sim["decision"] == "denied"
-    assert any(d["layer"] == "scp" and d["effect"] == "deny" and "ou-scp-0" in d["policy"]
-               for d in sim["decided_by"])
+    assert any(
+        d["layer"] == "scp" and d["effect"] == "deny" and "ou-scp-0" in d["policy"] for d in sim["decided_by"]
+    )
     assert ADMIN.arn not in {p.arn for p in res.who_can("iam:CreateUser").principals}
     assert "iam:createuser" not in {p.action for p in res.what_can(ADMIN.arn).permissions}
     # what the SCP leaves is still there
@@ -60,12 +74,14 @@ def test_every_level_must_allow_an_allow_list_at_the_ou_limits_the_admin():
     pols.append(OrgPolicy("p-FullAWSAccess", "FullAWSAccess", SCP, FULL, ("r-1", ACCT), True))
     pols.append(OrgPolicy("p-only", "only-s3", SCP, only_s3, ("ou-1",)))
     from dataclasses import replace
+
     res = run(replace(org, policies=tuple(pols)))
     assert res.simulate(ADMIN.arn, "s3:GetObject", "arn:aws:s3:::b/k")["decision"] == "allowed"
     sim = res.simulate(ADMIN.arn, "iam:PassRole", f"arn:aws:iam::{ACCT}:role/x")
     assert sim["decision"] == "denied"
     assert {"layer": "scp", "effect": "none"}.items() <= next(
-        d for d in sim["decided_by"] if d["layer"] == "scp" and d["effect"] == "none").items()
+        d for d in sim["decided_by"] if d["layer"] == "scp" and d["effect"] == "none"
+    ).items()
     actions = {p.action.split(":")[0] for p in res.what_can(ADMIN.arn).permissions}
     assert actions <= {"s3", "ec2"}
     assert not res.who_can("iam:PassRole").principals
@@ -78,17 +94,26 @@ def test_the_management_account_and_service_linked_roles_are_not_limited():
     org = organisation(ou_policies=[DENY_IAM_USERS], account_policies=[DENY_IAM_USERS])
     res = run(org, account=MGMT)  # the same policies, but the account is the management account
     assert res.simulate(ADMIN.arn, "iam:CreateUser", "arn:aws:iam::x:user/u")["decision"] == "allowed"
-    linked = Role(arn=f"arn:aws:iam::{ACCT}:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS",
-                  name="AWSServiceRoleForECS", path="/aws-service-role/ecs.amazonaws.com/",
-                  inline_policies=ADMIN.inline_policies)
+    linked = Role(
+        arn=f"arn:aws:iam::{ACCT}:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS",
+        name="AWSServiceRoleForECS",
+        path="/aws-service-role/ecs.amazonaws.com/",
+        inline_policies=ADMIN.inline_policies,
+    )
     res = run(org, ADMIN, linked)
     assert res.simulate(linked.arn, "iam:CreateUser", "arn:aws:iam::x:user/u")["decision"] == "allowed"
     assert res.simulate(ADMIN.arn, "iam:CreateUser", "arn:aws:iam::x:user/u")["decision"] == "denied"
 
 
-REGION_SCP = policy({"Sid": "DenyAllOutsideEU", "Effect": "Deny",
-                     "NotAction": ["iam:*", "sts:*", "organizations:*", "support:*"], "Resource": "*",
-                     "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["eu-west-1"]}}})
+REGION_SCP = policy(
+    {
+        "Sid": "DenyAllOutsideEU",
+        "Effect": "Deny",
+        "NotAction": ["iam:*", "sts:*", "organizations:*", "support:*"],
+        "Resource": "*",
+        "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["eu-west-1"]}},
+    }
+)
 
 
 def test_a_region_scp_denies_other_regions_and_spares_the_audited_one():
@@ -98,8 +123,12 @@ def test_a_region_scp_denies_other_regions_and_spares_the_audited_one():
     assert res.simulate(ADMIN.arn, "ec2:TerminateInstances", east)["decision"] == "denied"
     assert res.simulate(ADMIN.arn, "ec2:TerminateInstances", west)["decision"] == "allowed"
     # a region named in the context decides an ARN without one
-    assert res.simulate(ADMIN.arn, "s3:GetObject", "arn:aws:s3:::b/k",
-                        {"aws:RequestedRegion": "us-east-1"})["decision"] == "denied"
+    assert (
+        res.simulate(ADMIN.arn, "s3:GetObject", "arn:aws:s3:::b/k", {"aws:RequestedRegion": "us-east-1"})[
+            "decision"
+        ]
+        == "denied"
+    )
     assert res.simulate(ADMIN.arn, "s3:GetObject", "arn:aws:s3:::b/k")["decision"] == "conditional"
     # on some resource (eu-west-1 is audited) the admin keeps ec2, unconditionally
     grant = res.model.principals[ADMIN.arn].grants["ec2:terminateinstances"]
@@ -107,28 +136,52 @@ def test_a_region_scp_denies_other_regions_and_spares_the_audited_one():
 
 
 def test_an_rcp_data_perimeter_applies_to_the_accounts_own_resources():
-    perimeter = {"Version": "2012-10-17", "Statement": [{
-        "Sid": "EnforceOrgIdentities", "Effect": "Deny", "Principal": "*",
-        "Action": ["s3:*", "sqs:*", "kms:*", "secretsmanager:*", "sts:AssumeRole"], "Resource": "*",
-        "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalOrgID": "o-abc"},
-                      "BoolIfExists": {"aws:PrincipalIsAWSService": "false"}}}]}
+    perimeter = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "EnforceOrgIdentities",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": ["s3:*", "sqs:*", "kms:*", "secretsmanager:*", "sts:AssumeRole"],
+                "Resource": "*",
+                "Condition": {
+                    "StringNotEqualsIfExists": {"aws:PrincipalOrgID": "o-abc"},
+                    "BoolIfExists": {"aws:PrincipalIsAWSService": "false"},
+                },
+            }
+        ],
+    }
     res = run(organisation(rcps=[perimeter]))
     # the account's own principal is in the organisation: the perimeter lets it through
     sim = res.simulate(ADMIN.arn, "s3:GetObject", "arn:aws:s3:::b/k")
     assert sim["decision"] == "allowed"
     assert any(d["layer"] == "rcp" for d in sim["decided_by"])
     # a request from outside the organisation is denied by the RCP
-    outside = res.simulate(ADMIN.arn, "s3:GetObject", "arn:aws:s3:::b/k",
-                           {"aws:PrincipalOrgID": "o-other", "aws:PrincipalIsAWSService": "false"})
+    outside = res.simulate(
+        ADMIN.arn,
+        "s3:GetObject",
+        "arn:aws:s3:::b/k",
+        {"aws:PrincipalOrgID": "o-other", "aws:PrincipalIsAWSService": "false"},
+    )
     assert outside["decision"] == "denied"
     assert any(d["layer"] == "rcp" and d["effect"] == "deny" for d in outside["decided_by"])
     # services RCPs do not cover are not touched
-    assert res.simulate(ADMIN.arn, "ec2:RunInstances", f"arn:aws:ec2:us-east-1:{ACCT}:instance/*",
-                        {"aws:PrincipalOrgID": "o-other"})["decision"] == "allowed"
+    assert (
+        res.simulate(
+            ADMIN.arn,
+            "ec2:RunInstances",
+            f"arn:aws:ec2:us-east-1:{ACCT}:instance/*",
+            {"aws:PrincipalOrgID": "o-other"},
+        )["decision"]
+        == "allowed"
+    )
 
 
 def test_without_an_organisation_nothing_changes():
     res = run(None)
     assert res.simulate(ADMIN.arn, "iam:CreateUser", "arn:aws:iam::x:user/u")["decision"] == "allowed"
-    assert not any(d["layer"] in ("scp", "rcp") for d in
-                   res.simulate(ADMIN.arn, "iam:CreateUser", "arn:aws:iam::x:user/u")["decided_by"])
+    assert not any(
+        d["layer"] in ("scp", "rcp")
+        for d in res.simulate(ADMIN.arn, "iam:CreateUser", "arn:aws:iam::x:user/u")["decided_by"]
+    )

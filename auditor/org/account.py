@@ -1,0 +1,147 @@
+"""One member account, start to finish: assume the member role, find the regions to read
+(enabled, minus those an SCP denies), collect, audit, write `accounts/<id>/` atomically, and
+answer with the account's manifest entry. Everything it needs travels in the job (no
+credentials: a worker uses its own environment's), so a Dask worker elsewhere can run it."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import boto3
+from botocore.credentials import RefreshableCredentials
+from botocore.exceptions import BotoCoreError, ClientError
+from botocore.session import get_session
+
+from auditor.iam.evaluate import DENIED
+from auditor.iam.organisation import levels_verdict, scp_levels
+from auditor.model.org import OrgControls
+
+OK, PARTIAL, UNREACHABLE, SKIPPED = "ok", "partial", "unreachable", "skipped"
+
+
+@dataclass(frozen=True)
+class AccountJob:
+    account_id: str
+    role_name: str
+    run_id: str
+    run_dir: str
+    controls: OrgControls | None = None
+    external_id: str | None = None
+    profile: str | None = None
+    endpoint_url: str | None = None
+    regions: tuple[str, ...] = ()  # () = the account's enabled regions
+    formats: tuple[str, ...] = ("html", "json")
+    principals: str | None = None
+    mutelist: str | None = None
+    pricing: str | None = None
+    metrics: bool = True
+    workers: int = 8
+    max_attempts: int = 10
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def role_arn(self) -> str:
+        return f"arn:aws:iam::{self.account_id}:role/{self.role_name}"
+
+
+def member_session(job: AccountJob) -> boto3.session.Session:
+    """A session in the member account whose credentials renew themselves: role chaining
+    caps a session at one hour (IAM User Guide, "Role chaining"), a big account takes longer."""
+    base = boto3.session.Session(profile_name=job.profile)
+    sts = base.client("sts", region_name=base.region_name or "us-east-1", endpoint_url=job.endpoint_url)
+    kwargs = {"RoleArn": job.role_arn, "RoleSessionName": f"ecs-auditor-{job.run_id}"[:64],
+              "DurationSeconds": 3600}
+    if job.external_id:
+        kwargs["ExternalId"] = job.external_id
+
+    def fetch() -> dict:
+        c = sts.assume_role(**kwargs)["Credentials"]
+        return {"access_key": c["AccessKeyId"], "secret_key": c["SecretAccessKey"],
+                "token": c["SessionToken"], "expiry_time": c["Expiration"].isoformat()}
+
+    creds = RefreshableCredentials.create_from_metadata(fetch(), fetch, "sts-assume-role")
+    core = get_session()
+    core._credentials = creds  # botocore has no public setter for refreshable credentials
+    return boto3.session.Session(botocore_session=core, region_name=base.region_name or "us-east-1")
+
+
+def region_denied(controls: OrgControls | None, region: str, role_arn: str) -> bool:
+    """Does an SCP deny the audit's own calls in this region (aws:RequestedRegion)?"""
+    levels = scp_levels(controls)
+    if not levels:
+        return False
+    ctx = {"aws:requestedregion": (region,), "aws:principalarn": (role_arn,),
+           "aws:principalaccount": (role_arn.split(":")[4],)}
+    v = levels_verdict(levels, "ecs:ListClusters", "*", ctx)
+    return v is not None and v.decision == DENIED
+
+
+def _regions(session, job: AccountJob) -> tuple[list[str], str | None]:
+    if job.regions and job.regions != ("all",):
+        return list(job.regions), None
+    try:
+        ec2 = session.client("ec2", region_name="us-east-1", endpoint_url=job.endpoint_url)
+        return sorted(r["RegionName"] for r in ec2.describe_regions()["Regions"]), None
+    except (ClientError, BotoCoreError) as e:
+        return ["us-east-1"], f"DescribeRegions failed ({str(e)[:120]}): read us-east-1 only"
+
+
+def _error(e: BaseException) -> str:
+    return (str(e).splitlines() or [type(e).__name__])[0][:300]
+
+
+def run_account(job: AccountJob) -> dict:
+    """The account's manifest entry; never raises for anything the account does."""
+    from auditor.audit import audit
+    from auditor.collect import CollectError, CollectOptions, collect
+    from auditor.model import save_snapshot
+    from auditor.org.facts import FACTS_FILE, account_facts
+    from auditor.report import WriteOptions, parse_formats, write_outputs
+
+    started = time.time()
+    entry: dict = {"account_id": job.account_id, "status": UNREACHABLE, "error": None,
+                   "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+                   "regions": [], "regions_skipped": [], "findings": 0, "coverage_gaps": 0,
+                   "api_calls": 0}
+    try:
+        session = member_session(job)
+    except (ClientError, BotoCoreError, ValueError) as e:
+        entry["error"] = f"cannot assume {job.role_arn}: {_error(e)}"
+        return _finish(entry, started)
+    try:
+        regions, note = _regions(session, job)
+        skipped = [r for r in regions if region_denied(job.controls, r, job.role_arn)]
+        kept = tuple(r for r in regions if r not in skipped) or (regions[0],)
+        entry.update(regions=list(kept), regions_skipped=skipped, note=note)
+        opts = CollectOptions(endpoint_url=job.endpoint_url, regions=kept, metrics=job.metrics,
+                              workers=job.workers, max_attempts=job.max_attempts)
+        inv = collect(opts, session=session)
+        if inv.account_id != job.account_id:
+            raise CollectError(f"the member role answered for account {inv.account_id}")
+        inv = replace(inv, organisation=job.controls)
+        result = audit(inv, mutelist=job.mutelist, pricing=job.pricing, principals=job.principals)
+
+        def extra(folder: Path) -> None:
+            save_snapshot(inv, folder / "snapshot.json.gz")
+            (folder / FACTS_FILE).write_text(json.dumps(account_facts(result), sort_keys=True))
+
+        write_outputs(result, Path(job.run_dir) / "accounts" / job.account_id,
+                      parse_formats(",".join(sorted({*job.formats, "json"}))), extra, WriteOptions())
+        entry.update(status=PARTIAL if inv.gaps else OK, findings=len(result.findings),
+                     coverage_gaps=len(result.coverage), api_calls=sum(inv.call_counts.values()),
+                     gaps=[f"{g.service}:{g.operation} {g.error}" for g in inv.gaps[:20]])
+        if inv.gaps:
+            entry["error"] = f"{len(inv.gaps)} calls failed (first: {entry['gaps'][0]})"
+    except CollectError as e:
+        entry["error"] = _error(e)
+    except Exception as e:  # one account's failure is recorded, never the run's
+        entry.update(status=PARTIAL, error=f"{type(e).__name__}: {_error(e)}")
+    return _finish(entry, started)
+
+
+def _finish(entry: dict, started: float) -> dict:
+    entry["seconds"] = round(time.time() - started, 2)
+    return entry

@@ -1,0 +1,78 @@
+"""Accounts in flight: a bounded thread pool (default, nothing to set up), or Dask (each
+account a task on a cluster: an existing one at --scheduler, else a LocalCluster).
+
+Either way results arrive as accounts finish (`on_done` records each at once), the order is
+shuffled (so that one slow OU does not hold all the slots, and throttling spreads over
+accounts), and one account's failure is its manifest entry, never the run's."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+
+from auditor.org.account import UNREACHABLE, AccountJob, run_account
+
+# Errors worth running an account again for (throttling, a dropped connection).
+TRANSIENT = ("Throttl", "RequestLimitExceeded", "TooManyRequests", "SlowDown", "Connection",
+             "timed out", "EndpointConnectionError")
+
+
+class TransientAccountError(RuntimeError):
+    """Raised inside a Dask task so that the scheduler retries the account."""
+
+
+def shuffled(jobs: Iterable[AccountJob], seed: str) -> list[AccountJob]:
+    out = list(jobs)
+    random.Random(seed).shuffle(out)
+    return out
+
+
+def run_threads(jobs: list[AccountJob], max_accounts: int, on_done: Callable[[dict], None]) -> None:
+    with ThreadPoolExecutor(max_workers=max(1, max_accounts), thread_name_prefix="account") as pool:
+        futures = {pool.submit(run_account, j): j for j in jobs}
+        for f in as_completed(futures):
+            on_done(f.result())
+
+
+def dask_account(job: AccountJob) -> dict:
+    """run_account for Dask: a transient failure raises, so the task's retries apply."""
+    entry = run_account(job)
+    if entry["status"] == UNREACHABLE and any(t in (entry["error"] or "") for t in TRANSIENT):
+        raise TransientAccountError(entry["error"])
+    return entry
+
+
+def run_dask(jobs: list[AccountJob], max_accounts: int, on_done: Callable[[dict], None],
+             scheduler: str | None = None, retries: int = 2) -> None:
+    try:
+        from dask.distributed import Client, LocalCluster
+        from dask.distributed import as_completed as dask_completed
+    except ImportError:
+        raise RuntimeError("--executor dask needs Dask: pip install 'ecs-auditor[dask]'") from None
+    cluster = None
+    if scheduler:
+        client = Client(scheduler, timeout="30s")
+    else:
+        # Processes, one account per worker at a time: collection is I/O-bound threads inside.
+        cluster = LocalCluster(n_workers=max(1, max_accounts), threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=40)
+        client = Client(cluster)
+    try:
+        futures = {client.submit(dask_account, j, key=f"account-{j.account_id}-{j.run_id}",
+                                 retries=retries, pure=False): j for j in jobs}
+        for fut in dask_completed(list(futures)):
+            job = futures[fut]
+            try:
+                entry = fut.result()
+            except Exception as e:  # retries spent, or a worker lost: the account is a gap
+                entry = {"account_id": job.account_id, "status": UNREACHABLE,
+                         "error": f"{type(e).__name__}: {str(e)[:300]}", "regions": [],
+                         "regions_skipped": [], "findings": 0, "coverage_gaps": 0, "api_calls": 0,
+                         "attempts": retries + 1}
+            fut.release()  # the result leaves the cluster's memory as soon as it is recorded
+            on_done(entry)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

@@ -1,0 +1,161 @@
+"""`org scan`: discover, select the accounts (filters, shard, resume), run them on an
+executor, keep the manifest current as each finishes, then merge.
+
+RUN_DIR holds org.json, the manifest (manifest.json, or one per shard: a job array's tasks
+write side by side and `org merge` joins them), accounts/<id>/ and the merged outputs."""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from auditor.fsutil import atomic_write_text
+from auditor.model.org import Organisation
+from auditor.model.serde import from_jsonable, to_jsonable
+from auditor.org.account import OK, SKIPPED, AccountJob
+from auditor.org.discover import Filters
+
+MANIFEST_SCHEMA = "ecs-auditor/org-manifest/1"
+
+
+class OrgError(ValueError):
+    """Bad input for an organisation run (one line, exit 2)."""
+
+
+@dataclass
+class OrgScanOptions:
+    member_role_name: str
+    output: str
+    external_id: str | None = None
+    filters: Filters = field(default_factory=Filters)
+    regions: tuple[str, ...] = ()
+    executor: str = "threads"
+    scheduler: str | None = None
+    max_accounts: int = 8
+    shard: tuple[int, int] | None = None  # (I, N), 1-based
+    resume: bool = False
+    profile: str | None = None
+    endpoint_url: str | None = None
+    formats: tuple[str, ...] = ("html", "json")
+    principals: str | None = None
+    mutelist: str | None = None
+    pricing: str | None = None
+    metrics: bool = True
+    workers: int = 8
+    max_attempts: int = 10
+
+
+def parse_shard(text: str | None) -> tuple[int, int] | None:
+    if not text:
+        return None
+    i, sep, n = text.partition("/")
+    if not sep or not i.isdigit() or not n.isdigit() or not 1 <= int(i) <= int(n):
+        raise OrgError(f"--shard must be I/N with 1 <= I <= N, e.g. 1/4, got {text!r}")
+    return int(i), int(n)
+
+
+def manifest_name(shard: tuple[int, int] | None) -> str:
+    return f"manifest.shard-{shard[0]}-of-{shard[1]}.json" if shard else "manifest.json"
+
+
+def read_manifests(run_dir: Path) -> dict[str, dict]:
+    """Every account entry of the run's manifests (a later shard file does not hide an ok)."""
+    out: dict[str, dict] = {}
+    for path in sorted(run_dir.glob("manifest*.json")):
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            raise OrgError(f"{path}: not a manifest this tool wrote (not JSON)") from None
+        for e in data.get("accounts", []) if isinstance(data, dict) else []:
+            if isinstance(e, dict) and "account_id" in e:
+                if out.get(e["account_id"], {}).get("status") != OK:
+                    out[e["account_id"]] = e
+    return out
+
+
+def load_org(run_dir: Path) -> Organisation:
+    path = run_dir / "org.json"
+    try:
+        data = json.loads(path.read_text())
+    except OSError:
+        raise OrgError(f"{run_dir}: no org.json (not an org scan folder)") from None
+    except ValueError:
+        raise OrgError(f"{path}: not JSON") from None
+    return from_jsonable(Organisation, {k: v for k, v in data.items() if k != "schema"}, str(path))
+
+
+def select(org: Organisation, filters: Filters, shard: tuple[int, int] | None) -> list[str]:
+    """The accounts to scan, in id order; a shard takes every N-th from the I-th, so shards
+    stay balanced and disjoint whatever N is."""
+    chosen = [a.account_id for a in org.accounts if filters.keep(org, a)]
+    if shard:
+        i, n = shard
+        chosen = chosen[i - 1::n]
+    return chosen
+
+
+class Manifest:
+    """The run's record, rewritten atomically each time an account finishes."""
+
+    def __init__(self, path: Path, run_id: str, kept: dict[str, dict]) -> None:
+        self.path, self.run_id = path, run_id
+        self.entries = dict(kept)
+        self.lock = threading.Lock()
+
+    def record(self, entry: dict) -> None:
+        with self.lock:
+            self.entries[entry["account_id"]] = entry
+            self.flush()
+
+    def flush(self) -> None:
+        atomic_write_text(self.path, json.dumps({
+            "schema": MANIFEST_SCHEMA, "run_id": self.run_id,
+            "updated": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "accounts": [self.entries[k] for k in sorted(self.entries)]}, indent=1))
+
+
+def org_scan(opts: OrgScanOptions, discover_fn: Callable[[], Organisation],
+             say: Callable[[str], None] = lambda _: None) -> dict:
+    """Run the scan; answers {run_dir, org, entries, merged (None for a shard)}."""
+    from auditor.org.executors import run_dask, run_threads, shuffled
+    from auditor.org.merge import merge
+
+    run_dir = Path(opts.output)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    org = discover_fn()
+    atomic_write_text(run_dir / "org.json", json.dumps(
+        {"schema": "ecs-auditor/org/1", **to_jsonable(org)}, indent=1, sort_keys=True))
+    wanted = select(org, opts.filters, opts.shard)
+    previous = read_manifests(run_dir) if opts.resume else {}
+    run_id = uuid.uuid4().hex[:12]
+    kept = {a: e for a, e in previous.items() if e.get("status") == OK and a in wanted}
+    manifest = Manifest(run_dir / manifest_name(opts.shard), run_id, kept)
+    jobs = [AccountJob(a, opts.member_role_name, run_id, str(run_dir), org.controls(a),
+                       opts.external_id, opts.profile, opts.endpoint_url, opts.regions, opts.formats,
+                       opts.principals, opts.mutelist, opts.pricing, opts.metrics, opts.workers,
+                       opts.max_attempts)
+            for a in wanted if a not in kept]
+    say(f"{len(wanted)} accounts selected, {len(kept)} already ok (--resume), {len(jobs)} to scan "
+        f"with {opts.executor}, {opts.max_accounts} in flight")
+    excluded = [a.account_id for a in org.accounts if a.account_id not in wanted and not opts.shard]
+    for a in excluded:
+        manifest.entries[a] = {"account_id": a, "status": SKIPPED, "error": "excluded by the filters"}
+
+    def done(entry: dict) -> None:
+        manifest.record(entry)
+        say(f"account {entry['account_id']}: {entry['status']}"
+            + (f" ({entry['error']})" if entry.get("error") else ""))
+
+    ordered = shuffled(jobs, run_id)
+    if opts.executor == "dask":
+        run_dask(ordered, opts.max_accounts, done, opts.scheduler)
+    else:
+        run_threads(ordered, opts.max_accounts, done)
+    manifest.flush()
+    merged = None if opts.shard else merge(run_dir, say=say)
+    return {"run_dir": run_dir, "org": org, "entries": manifest.entries, "merged": merged}
