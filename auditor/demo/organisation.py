@@ -189,6 +189,31 @@ def build_organisation(endpoint: str, members: int = 12) -> DemoOrg:
             "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": deployer}],
         },
     )
+    # tooling: its operators' admin role (the Workloads OU's SCP still forbids IAM users)
+    t = _client(member(endpoint, tooling), "iam", endpoint)
+    t.create_role(
+        RoleName="ops",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": f"arn:aws:iam::{tooling}:root"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        ),
+    )
+    t.put_role_policy(
+        RoleName="ops",
+        PolicyName="admin",
+        PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+        ),
+    )
+    out.roles["ops"] = f"arn:aws:iam::{tooling}:role/ops"
     # prod: the deployer is admin and trusts the whole tooling account
     p = member(endpoint, prod)
     iam = _client(p, "iam", endpoint)

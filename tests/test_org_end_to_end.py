@@ -1,0 +1,204 @@
+"""`org scan` end to end on a moto organisation, through real HTTP with boto3: 13 accounts in
+three OUs (and a nested one) with SCPs and an RCP, ECS workloads in several members, a
+cross-account trust from the tooling account's task role into prod's admin role, a role
+trusting an account outside the organisation. A fault proxy refuses one member's AssumeRole
+(its member role is missing), throttles another's collection and denies one call in a third.
+
+The threads executor, the Dask executor on a real LocalCluster, and two shards joined by
+`org merge` must give the same findings (same fingerprints)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from auditor.demo.organisation import MEMBER_ROLE, OUTSIDE, build_organisation
+from tests.conftest import aws_env, run_cli, separate_moto_server
+from tests.faults import FaultProxy
+
+pytestmark = pytest.mark.e2e
+
+
+class Faults:
+    """Per account: AssumeRole refused, throttling that retries get through, one call denied."""
+
+    def __init__(self, missing: str, throttled: str, denied: str) -> None:
+        self.missing, self.throttled, self.denied = missing, throttled, denied
+        self.throttles = 0
+
+    def __call__(self, op: str, n: int, region: str, account: str):
+        if op == "AssumeRole" and account == self.missing:
+            return (403, "AccessDenied")
+        if account == self.throttled and op == "ListClusters" and self.throttles < 3:
+            self.throttles += 1
+            return (400, "ThrottlingException")
+        if account == self.denied and op == "ListClusters" and region == "eu-west-1":
+            return (400, "AccessDeniedException")
+        return None
+
+
+@pytest.fixture(scope="module")
+def org():
+    with separate_moto_server(managed_policies=False) as upstream:
+        demo = build_organisation(upstream, members=12)
+        faults = Faults(demo.accounts["team-2"], demo.accounts["team-3"], demo.accounts["team-4"])
+        with FaultProxy(upstream, by_account=faults) as proxy:
+            yield demo, proxy, faults
+
+
+def scan(proxy, out: Path, *extra: str):
+    proc = run_cli("org", "scan", "--member-role-name", MEMBER_ROLE, "--regions", "us-east-1,eu-west-1",
+                   "--no-metrics", "--max-accounts", "4", "--output", str(out), *extra,
+                   env=aws_env(proxy.url), timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def fingerprints(run_dir: Path) -> set[str]:
+    return {f["fingerprint"] for f in json.loads((run_dir / "findings.json").read_text())["findings"]}
+
+
+@pytest.fixture(scope="module")
+def threads_run(org, tmp_path_factory):
+    demo, proxy, _ = org
+    out = tmp_path_factory.mktemp("org") / "run"
+    return out, scan(proxy, out)
+
+
+def test_every_account_has_a_status_and_failures_are_gaps_not_a_failed_run(org, threads_run):
+    demo, _, faults = org
+    out, _ = threads_run
+    manifest = {e["account_id"]: e for e in json.loads((out / "manifest.json").read_text())["accounts"]}
+    assert set(manifest) == set(demo.accounts.values()) | {demo.management}
+    missing = manifest[demo.accounts["team-2"]]
+    assert missing["status"] == "unreachable" and "AccessDenied" in missing["error"]
+    assert not (out / "accounts" / demo.accounts["team-2"]).exists()  # never "an empty account"
+    assert manifest[demo.accounts["team-3"]]["status"] == "ok"  # throttled, then retried
+    assert faults.throttles == 3
+    denied = manifest[demo.accounts["team-4"]]
+    assert denied["status"] == "partial" and "ListClusters" in denied["error"]
+    ok = [a for a, e in manifest.items() if e["status"] == "ok"]
+    assert len(ok) == 11
+    for a in ok:
+        assert (out / "accounts" / a / "findings.json").exists()
+        assert (out / "accounts" / a / "report.html").exists()
+    # the Sandbox OU's SCP denies everything outside us-east-1: that region is not read there
+    sandbox = manifest[demo.accounts["sandbox"]]
+    assert sandbox["regions"] == ["us-east-1"] and sandbox["regions_skipped"] == ["eu-west-1"]
+    assert sorted(manifest[demo.accounts["prod"]]["regions"]) == ["eu-west-1", "us-east-1"]
+
+
+def test_org_json_holds_the_tree_and_the_policies_with_their_targets(org, threads_run):
+    demo, _, _ = org
+    out, _ = threads_run
+    data = json.loads((out / "org.json").read_text())
+    assert data["org_id"] == demo.org_id and data["management_account_id"] == demo.management
+    parents = {a["account_id"]: a["parent_id"] for a in data["accounts"]}
+    assert parents[demo.accounts["sandbox"]] == demo.ous["Sandbox"]
+    assert {u["ou_id"] for u in data["units"]} >= set(demo.ous.values())
+    policies = {p["name"]: p for p in data["policies"]}
+    assert policies["deny-iam-users"]["targets"] == [demo.ous["Workloads"]]
+    assert policies["org-perimeter"]["kind"] == "RESOURCE_CONTROL_POLICY"
+    assert policies["deny-iam-users"]["document"]["Statement"][0]["Action"] == ["iam:CreateUser",
+                                                                               "iam:CreateAccessKey"]
+
+
+def test_the_cross_account_path_and_the_outside_trust_are_found(org, threads_run):
+    demo, _, _ = org
+    out, _ = threads_run
+    doc = json.loads((out / "findings.json").read_text())
+    assert doc["schema"] == "ecs-auditor/findings/1"
+    i305 = [f for f in doc["findings"] if f["rule_id"] == "I305"]
+    # the CI runner's task role, and tooling's admin (it makes the cross-account step itself)
+    assert sorted((f["resource_arn"], f["evidence"]["target"]) for f in i305) == sorted([
+        (demo.roles["ci-runner"], demo.roles["deployer"]), (demo.roles["ops"], demo.roles["deployer"])])
+    f = next(f for f in i305 if f["resource_arn"] == demo.roles["ci-runner"])
+    assert f["account_id"] == demo.accounts["tooling"] and f["severity"] == "critical"
+    assert f["evidence"]["steps"][0]["action"] == "sts:AssumeRole"
+    assert any("service/ci-runner" in c for c in f["evidence"]["carried_by"])
+    i306 = [f for f in doc["findings"] if f["rule_id"] == "I306"]
+    assert [(f["resource_arn"], f["evidence"]["account"]) for f in i306] == [
+        (demo.roles["vendor-scanner"], OUTSIDE)]
+    # every finding says its account; the unreachable account is a coverage gap
+    assert all(f["account_id"] in demo.accounts.values() or f["account_id"] == demo.management
+               for f in doc["findings"])
+    assert {f["account_id"] for f in doc["findings"]} >= {demo.accounts["tooling"], demo.accounts["prod"]}
+    gaps = {(g["account_id"], g["error"]) for g in doc["coverage"]["gaps"]}
+    assert (demo.accounts["team-2"], "unreachable") in gaps
+    assert doc["summary"]["accounts"] == {"ok": 11, "partial": 1, "unreachable": 1, "skipped": 0}
+    html = (out / "report.html").read_text()
+    assert demo.roles["deployer"] in html and "Cross-account escalation paths" in html
+
+
+def test_an_scp_removes_what_iam_grants_in_the_accounts_below_it(org, threads_run):
+    """deny-iam-users sits on Workloads: tooling's admin role cannot create users, though its
+    IAM allows everything; prod's admin (Platform OU) is not limited."""
+    demo, _, _ = org
+    out, _ = threads_run
+
+    def simulate(account: str, principal: str, action: str, resource: str) -> dict:
+        proc = run_cli("simulate", "--snapshot", str(out / "accounts" / demo.accounts[account]),
+                       "--principal", principal, "--action", action, "--resource", resource, "--json")
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)
+
+    user = "arn:aws:iam::{}:user/x"
+    denied = simulate("tooling", demo.roles["ops"], "iam:CreateUser", user.format(demo.accounts["tooling"]))
+    assert denied["decision"] == "denied"
+    assert {"layer": "scp", "effect": "deny", "sid": "NoIamUsers"}.items() <= next(
+        d for d in denied["decided_by"] if d["layer"] == "scp" and d["effect"] == "deny").items()
+    assert simulate("tooling", demo.roles["ops"], "iam:CreateRole",
+                    "arn:aws:iam::{}:role/x".format(demo.accounts["tooling"]))["decision"] == "allowed"
+    assert simulate("prod", demo.roles["deployer"], "iam:CreateUser",
+                    user.format(demo.accounts["prod"]))["decision"] == "allowed"
+    tooling = out / "accounts" / demo.accounts["tooling"]
+    proc = run_cli("who-can", "iam:CreateUser", "--snapshot", str(tooling), "--json")
+    assert demo.roles["ops"] not in {p["arn"] for p in json.loads(proc.stdout)["principals"]}
+
+
+def test_dask_and_shards_give_the_same_findings(org, threads_run, tmp_path):
+    _, proxy, faults = org
+    out, _ = threads_run
+    expected = fingerprints(out)
+    assert len(expected) > 10
+    faults.throttles = 0
+    dask_out = tmp_path / "dask"
+    proc = scan(proxy, dask_out, "--executor", "dask", "--max-accounts", "2")
+    assert "with dask" in proc.stderr
+    assert fingerprints(dask_out) == expected
+    faults.throttles = 0
+    shards = tmp_path / "shards"
+    scan(proxy, shards, "--shard", "1/2")
+    scan(proxy, shards, "--shard", "2/2")
+    assert not (shards / "findings.json").exists()  # a shard does not merge
+    assert sorted(p.name for p in shards.glob("manifest*.json")) == [
+        "manifest.shard-1-of-2.json", "manifest.shard-2-of-2.json"]
+    proc = run_cli("org", "merge", str(shards))
+    assert proc.returncode == 0, proc.stderr
+    assert fingerprints(shards) == expected
+
+
+def test_resume_skips_the_accounts_already_ok(org, threads_run, tmp_path):
+    _, proxy, _ = org
+    out, _ = threads_run
+    import shutil
+
+    again = tmp_path / "again"
+    shutil.copytree(out, again)
+    proc = scan(proxy, again, "--resume")
+    assert "11 already ok (--resume), 2 to scan" in proc.stderr
+    assert fingerprints(again) == fingerprints(out)
+
+
+def test_bad_input_is_one_line_and_exit_2(org, tmp_path):
+    _, proxy, _ = org
+    for args, says in ((["--shard", "3/2"], "--shard"), (["--accounts", "12"], "--accounts"),
+                       (["--scheduler", "tcp://x:1"], "--scheduler needs --executor dask")):
+        proc = run_cli("org", "scan", "--member-role-name", MEMBER_ROLE, "--output", str(tmp_path / "x"),
+                       *args, env=aws_env(proxy.url))
+        assert proc.returncode == 2 and says in proc.stderr and "Traceback" not in proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1
+    proc = run_cli("org", "merge", str(tmp_path / "nothing"))
+    assert proc.returncode == 2 and "org.json" in proc.stderr
