@@ -20,7 +20,8 @@ __version__ = "0.1.0"
 
 # public name -> the module that defines it
 _API = {"audit": "auditor.audit", "collect": "auditor.collect",
-        "load_snapshot": "auditor.model", "save_snapshot": "auditor.model"}
+        "load_snapshot": "auditor.model", "save_snapshot": "auditor.model",
+        "load_org_run": "auditor.org.api"}
 __all__ = sorted(_API)
 
 

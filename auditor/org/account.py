@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import boto3
@@ -40,7 +40,7 @@ class AccountJob:
     metrics: bool = True
     workers: int = 8
     max_attempts: int = 10
-    extra: dict = field(default_factory=dict)
+    history: str | None = None  # append each account's audit to this Parquet history
 
     @property
     def role_arn(self) -> str:
@@ -123,6 +123,10 @@ def run_account(job: AccountJob) -> dict:
             raise CollectError(f"the member role answered for account {inv.account_id}")
         inv = replace(inv, organisation=job.controls)
         result = audit(inv, mutelist=job.mutelist, pricing=job.pricing, principals=job.principals)
+        if job.history:  # files of their own per account: concurrent accounts never collide
+            from auditor.history import append
+
+            append(result, job.history)
 
         def extra(folder: Path) -> None:
             save_snapshot(inv, folder / "snapshot.json.gz")

@@ -48,6 +48,7 @@ class OrgScanOptions:
     metrics: bool = True
     workers: int = 8
     max_attempts: int = 10
+    history: str | None = None
 
 
 def parse_shard(text: str | None) -> tuple[int, int] | None:
@@ -138,7 +139,7 @@ def org_scan(opts: OrgScanOptions, discover_fn: Callable[[], Organisation],
     jobs = [AccountJob(a, opts.member_role_name, run_id, str(run_dir), org.controls(a),
                        opts.external_id, opts.profile, opts.endpoint_url, opts.regions, opts.formats,
                        opts.principals, opts.mutelist, opts.pricing, opts.metrics, opts.workers,
-                       opts.max_attempts)
+                       opts.max_attempts, opts.history)
             for a in wanted if a not in kept]
     say(f"{len(wanted)} accounts selected, {len(kept)} already ok (--resume), {len(jobs)} to scan "
         f"with {opts.executor}, {opts.max_accounts} in flight")

@@ -1,0 +1,100 @@
+"""An organisation run through the Python API (what notebooks use)::
+
+    from auditor import load_org_run
+    run = load_org_run("reports/org")
+    run.accounts_frame()      # one row per account: OU path, status, error, findings
+    run.findings_frame()      # every finding with its account's OU
+    run.cross_graph()         # networkx.DiGraph: principals, edges within and across accounts
+    run.paths()               # the cross-account escalation paths (I305's evidence)
+    run.account(ID)           # one account's AuditResult, re-audited from its snapshot
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import networkx as nx
+import pandas as pd
+
+from auditor.model.org import Organisation
+from auditor.org.run import OrgError, load_org, read_manifests
+
+
+@dataclass
+class OrgRun:
+    run_dir: Path
+
+    @cached_property
+    def org(self) -> Organisation:
+        return load_org(self.run_dir)
+
+    @cached_property
+    def manifest(self) -> dict[str, dict]:
+        return read_manifests(self.run_dir)
+
+    @cached_property
+    def document(self) -> dict:
+        path = self.run_dir / "findings.json"
+        if not path.exists():
+            raise OrgError(f"{self.run_dir}: no findings.json (run `org merge` first)")
+        return json.loads(path.read_text())
+
+    def accounts_frame(self) -> pd.DataFrame:
+        rows = []
+        for a in self.org.accounts:
+            e = self.manifest.get(a.account_id, {})
+            rows.append({"account_id": a.account_id, "name": a.name,
+                         "ou": " / ".join(self.org.ou_names(a.account_id)),
+                         "status": e.get("status", "not scanned"), "error": e.get("error"),
+                         "findings": e.get("findings", 0), "regions": ",".join(e.get("regions", [])),
+                         "regions_skipped": ",".join(e.get("regions_skipped", [])),
+                         "seconds": e.get("seconds")})
+        return pd.DataFrame(rows)
+
+    def findings_frame(self) -> pd.DataFrame:
+        cols = ["account_id", "severity", "rule_id", "category", "resource_arn", "message", "muted",
+                "fingerprint"]
+        frame = pd.DataFrame([{k: f.get(k) for k in cols} for f in self.document["findings"]], columns=cols)
+        ous = {a.account_id: " / ".join(self.org.ou_names(a.account_id)) for a in self.org.accounts}
+        frame.insert(1, "ou", frame["account_id"].map(ous))
+        return frame
+
+    def paths(self) -> list[dict]:
+        return [{"start": f["resource_arn"], **f["evidence"]} for f in self.document["findings"]
+                if f["rule_id"] == "I305"]
+
+    def cross_graph(self) -> nx.DiGraph:
+        """Principals of every scanned account (attribute account, admin), with the edges
+        between them: within an account (ECS methods, IMDS, sts:AssumeRole) and across."""
+        from auditor.org.cross import load_facts
+
+        facts = load_facts(self.run_dir, sorted(self.manifest))
+        g = nx.DiGraph()
+        for a, f in facts.items():
+            for arn in f["admins"]:
+                g.add_node(arn, account=a, admin=True)
+            for e in f["edges"]:
+                g.add_edge(e["from"], e["to"], kind=e["kind"], conditional=e["conditional"])
+        for p in self.paths():
+            for s in p["steps"]:
+                g.add_edge(s["from"], s["to"], kind="cross-account" if s["from"].split(":")[4] !=
+                           s["to"].split(":")[4] else "step", conditional=s["decision"] != "allowed")
+        for n in g.nodes:
+            g.nodes[n].setdefault("account", n.split(":")[4] if n.count(":") >= 4 else "")
+            g.nodes[n].setdefault("admin", False)
+        return g
+
+    def account(self, account_id: str):
+        from auditor.audit import audit
+        from auditor.model import load_snapshot
+
+        return audit(load_snapshot(self.run_dir / "accounts" / account_id / "snapshot.json.gz"))
+
+
+def load_org_run(run_dir: str | Path) -> OrgRun:
+    run = OrgRun(Path(run_dir))
+    run.org  # noqa: B018 - fail now, with a clear error, if this is not an org run
+    return run
