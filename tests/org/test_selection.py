@@ -1,0 +1,57 @@
+"""Which accounts an org scan takes: filters (an exclude wins even without includes; an OU
+takes the accounts below it at any depth; tags must all match), and shards that are disjoint
+and together cover the selection for any N."""
+
+from __future__ import annotations
+
+import pytest
+
+from auditor.model import OrgAccount, Organisation, OrgUnit
+from auditor.org.discover import Filters
+from auditor.org.run import OrgError, parse_shard, select
+
+UNITS = (
+    OrgUnit("r-1", "Root"),
+    OrgUnit("ou-a", "Apps", "r-1"),
+    OrgUnit("ou-b", "Batch", "ou-a"),
+    OrgUnit("ou-c", "Core", "r-1"),
+)
+ACCOUNTS = tuple(
+    OrgAccount(
+        f"{i:012d}",
+        f"acct{i}",
+        parent_id=("ou-a", "ou-b", "ou-c", "r-1")[i % 4],
+        tags={"env": "prod" if i % 2 else "dev"},
+    )
+    for i in range(1, 22)
+)
+ORG = Organisation("o-1", "000000000001", "r-1", UNITS, ACCOUNTS)
+
+
+def test_filters():
+    every = select(ORG, Filters(), None)
+    assert every == sorted(a.account_id for a in ACCOUNTS)
+    first = ACCOUNTS[0].account_id
+    assert first not in select(ORG, Filters(exclude_accounts=(first,)), None)
+    assert select(ORG, Filters(accounts=(first,), exclude_accounts=(first,)), None) == []
+    below_a = select(ORG, Filters(ous=("ou-a",)), None)  # Apps and the nested Batch
+    assert below_a == sorted(a.account_id for a in ACCOUNTS if a.parent_id in ("ou-a", "ou-b"))
+    prod_core = select(ORG, Filters(ous=("ou-c",), tags=(("env", "prod"),)), None)
+    assert prod_core == sorted(
+        a.account_id for a in ACCOUNTS if a.parent_id == "ou-c" and a.tags["env"] == "prod"
+    )
+    assert ORG.ou_names(ACCOUNTS[0].account_id) == ("Root", "Apps", "Batch")
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5, 30])
+def test_shards_are_disjoint_and_cover_the_selection(n):
+    parts = [select(ORG, Filters(), (i, n)) for i in range(1, n + 1)]
+    flat = [a for p in parts for a in p]
+    assert sorted(flat) == select(ORG, Filters(), None) and len(flat) == len(set(flat))
+    assert max(map(len, parts)) - min(map(len, parts)) <= 1
+
+
+@pytest.mark.parametrize("bad", ["0/2", "3/2", "1", "a/b", "1/0"])
+def test_bad_shards(bad):
+    with pytest.raises(OrgError, match="--shard"):
+        parse_shard(bad)
