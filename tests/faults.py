@@ -71,8 +71,10 @@ class FaultProxy:
     where account is the one a request addresses: the RoleArn's for AssumeRole, else the
     account whose assumed-role credentials signed it (learnt from AssumeRole answers)."""
 
-    def __init__(self, upstream: str, decide: Decide | None = None, by_account=None) -> None:
+    def __init__(self, upstream: str, decide: Decide | None = None, by_account=None,
+                 latency: float = 0.0) -> None:
         self.upstream = urlsplit(upstream)
+        self.latency = latency  # seconds added to every forwarded request (AWS is not loopback)
         self.decide = decide or (lambda op, n, region: None)
         self.by_account = by_account
         self.keys: dict[str, str] = {}  # access key id -> account
@@ -105,6 +107,8 @@ class FaultProxy:
                     else:
                         self._error(*fault)
                     return
+                if proxy.latency:
+                    time.sleep(proxy.latency)
                 status, headers, data = self._forward(body)
                 if op == "AssumeRole" and status == 200:
                     proxy.learn(account, data)

@@ -114,9 +114,9 @@ def _workload(
     return role
 
 
-def build_organisation(endpoint: str, members: int = 12) -> DemoOrg:
+def build_organisation(endpoint: str, members: int = 12, team_workloads: bool = False) -> DemoOrg:
     """`members` accounts (at least 4) in three OUs: Workloads (with a nested Sandbox),
-    Platform and Security."""
+    Platform and Security; with `team_workloads` every team account runs a service too."""
     mgmt = boto3.session.Session(**FAKE_CREDS, region_name=REGION)
     orgs = _client(mgmt, "organizations", endpoint)
     out = DemoOrg(endpoint)
@@ -270,4 +270,8 @@ def build_organisation(endpoint: str, members: int = 12) -> DemoOrg:
         },
     )
     out.roles["sandbox"] = _workload(member(endpoint, out.accounts["sandbox"]), endpoint, "sandbox")
+    for name, account in out.accounts.items() if team_workloads else ():
+        if name.startswith("team-"):
+            _workload(member(endpoint, account), endpoint, name, {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{name}/*"}]})
     return out

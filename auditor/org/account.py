@@ -5,6 +5,7 @@ credentials: a worker uses its own environment's), so a Dask worker elsewhere ca
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from dataclasses import dataclass, replace
@@ -50,7 +51,7 @@ class AccountJob:
 def member_session(job: AccountJob) -> boto3.session.Session:
     """A session in the member account whose credentials renew themselves: role chaining
     caps a session at one hour (IAM User Guide, "Role chaining"), a big account takes longer."""
-    base = boto3.session.Session(profile_name=job.profile)
+    base = boto3.session.Session(botocore_session=_core_session(), profile_name=job.profile)
     sts = base.client("sts", region_name=base.region_name or "us-east-1", endpoint_url=job.endpoint_url)
     kwargs = {"RoleArn": job.role_arn, "RoleSessionName": f"ecs-auditor-{job.run_id}"[:64],
               "DurationSeconds": 3600}
@@ -63,9 +64,24 @@ def member_session(job: AccountJob) -> boto3.session.Session:
                 "token": c["SessionToken"], "expiry_time": c["Expiration"].isoformat()}
 
     creds = RefreshableCredentials.create_from_metadata(fetch(), fetch, "sts-assume-role")
-    core = get_session()
+    core = _core_session()
     core._credentials = creds  # botocore has no public setter for refreshable credentials
     return boto3.session.Session(botocore_session=core, region_name=base.region_name or "us-east-1")
+
+
+@functools.cache
+def _shared_loader():
+    from botocore.loaders import create_loader
+
+    return create_loader()
+
+
+def _core_session():
+    """A botocore session with the process's one loader: service models are parsed once per
+    process, not once per account (they are most of a session's memory and start-up time)."""
+    core = get_session()
+    core.register_component("data_loader", _shared_loader())
+    return core
 
 
 def region_denied(controls: OrgControls | None, region: str, role_arn: str) -> bool:

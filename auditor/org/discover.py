@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,7 +88,7 @@ def organizations_client(session, endpoint_url: str | None = None, max_attempts:
                           config=config)
 
 
-def discover(session, endpoint_url: str | None = None, rate: float = 4.0,
+def discover(session, endpoint_url: str | None = None, rate: float = 8.0,
              say: Callable[[str], None] | None = None) -> Organisation:
     """The whole organisation (filters are applied later, so SCP paths stay complete)."""
     c = _Caller(organizations_client(session, endpoint_url), TokenBucket(burst=8, rate=rate))
@@ -111,14 +112,18 @@ def discover(session, endpoint_url: str | None = None, rate: float = 4.0,
             queue.append(ou["Id"])
         raw_accounts += [(a, parent) for a in c.pages("list_accounts_for_parent", "Accounts", parent,
                                                       ParentId=parent)]
-    accounts = []
-    for a, parent in raw_accounts:
-        if a.get("Status", "ACTIVE") != "ACTIVE":
-            continue  # SUSPENDED / PENDING_CLOSURE accounts cannot be assumed into
-        tags = c.pages("list_tags_for_resource", "Tags", a["Id"], ResourceId=a["Id"])
-        accounts.append(OrgAccount(str(a["Id"]), a.get("Name", ""), a.get("Email", ""), "ACTIVE", parent,
-                                   {t["Key"]: t["Value"] for t in tags}))
-    policies = list(_policies(c, SCP)) + list(_policies(c, RCP))
+    # SUSPENDED / PENDING_CLOSURE accounts cannot be assumed into
+    active = [(a, parent) for a, parent in raw_accounts if a.get("Status", "ACTIVE") == "ACTIVE"]
+    # One call per account (tags) and two per policy: a few in flight, all under the bucket.
+    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="org") as pool:
+        tags = pool.map(lambda ap: c.pages("list_tags_for_resource", "Tags", ap[0]["Id"],
+                                           ResourceId=ap[0]["Id"]), active)
+        accounts = [OrgAccount(str(a["Id"]), a.get("Name", ""), a.get("Email", ""), "ACTIVE", parent,
+                               {t["Key"]: t["Value"] for t in ts})
+                    for (a, parent), ts in zip(active, tags, strict=True)]
+        summaries = [(kind, s) for kind in (SCP, RCP)
+                     for s in c.pages("list_policies", "Policies", kind, Filter=kind)]
+        policies = list(pool.map(lambda ks: _policy(c, *ks), summaries))
     if say:
         say(f"organisation {info['Id']}: {len(accounts)} active accounts, {len(units) - 1} OUs, "
             f"{len(policies)} SCPs and RCPs")
@@ -126,15 +131,14 @@ def discover(session, endpoint_url: str | None = None, rate: float = 4.0,
                         tuple(sorted(accounts, key=lambda a: a.account_id)), tuple(policies), tuple(c.gaps))
 
 
-def _policies(c: _Caller, kind: str) -> Iterable[OrgPolicy]:
-    for summary in c.pages("list_policies", "Policies", kind, Filter=kind):
-        pid = summary["Id"]
-        desc = c.one("describe_policy", pid, PolicyId=pid)
-        content = (desc or {}).get("Policy", {}).get("Content")
-        try:
-            document = json.loads(content) if isinstance(content, str) else content
-        except ValueError:
-            document = content  # kept as text: the engine reports it as malformed
-        targets = c.pages("list_targets_for_policy", "Targets", pid, PolicyId=pid)
-        yield OrgPolicy(pid, summary.get("Name", pid), kind, document,
-                        tuple(sorted(t["TargetId"] for t in targets)), bool(summary.get("AwsManaged")))
+def _policy(c: _Caller, kind: str, summary: dict) -> OrgPolicy:
+    pid = summary["Id"]
+    desc = c.one("describe_policy", pid, PolicyId=pid)
+    content = (desc or {}).get("Policy", {}).get("Content")
+    try:
+        document = json.loads(content) if isinstance(content, str) else content
+    except ValueError:
+        document = content  # kept as text: the engine reports it as malformed
+    targets = c.pages("list_targets_for_policy", "Targets", pid, PolicyId=pid)
+    return OrgPolicy(pid, summary.get("Name", pid), kind, document,
+                     tuple(sorted(t["TargetId"] for t in targets)), bool(summary.get("AwsManaged")))

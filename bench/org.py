@@ -1,0 +1,125 @@
+"""The organisation row of `make bench`: N small member accounts on a moto server behind a
+proxy that adds per-call latency (so that waiting dominates, as it does on AWS), scanned with
+1 account in flight and with 8; wall time and the whole run's peak memory.
+
+Run alone: python -m bench.org 10,40"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LATENCY = 0.15  # seconds per call: AWS Describe/List calls take 50-300 ms from outside the region
+
+_SERVE = """
+import sys
+from auditor.demo.server import moto_server
+with moto_server(managed_policies=False) as url:
+    print(url, flush=True)
+    sys.stdin.read()
+"""
+
+
+def _scan(proxy_url: str, out: Path, in_flight: int) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_ENDPOINT_URL=proxy_url,
+        AWS_CONFIG_FILE="/dev/null",
+        AWS_SHARED_CREDENTIALS_FILE="/dev/null",
+    )
+    t = time.perf_counter()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "auditor",
+            "org",
+            "scan",
+            "--member-role-name",
+            "OrganizationAccountAccessRole",
+            "--regions",
+            "us-east-1",
+            "--no-metrics",
+            "--max-accounts",
+            str(in_flight),
+            "--output",
+            str(out),
+            "--quiet",
+        ],
+        cwd=ROOT,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    if status != 0:
+        raise RuntimeError(f"org scan failed: {proc.stderr.read()[-500:]}")
+    statuses = [e["status"] for e in json.loads((out / "manifest.json").read_text())["accounts"]]
+    return {
+        "wall_seconds": round(time.perf_counter() - t, 2),
+        "peak_mb": round(usage.ru_maxrss / 1024),
+        "ok": statuses.count("ok"),
+        "accounts": len(statuses),
+    }
+
+
+def org_row(sizes=(10, 40)) -> dict:
+    sys.path.insert(0, str(ROOT))
+    from auditor.demo.organisation import build_organisation
+    from tests.faults import FaultProxy
+
+    out = {}
+    for n in sizes:
+        server = subprocess.Popen(
+            [sys.executable, "-c", _SERVE], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        try:
+            url = server.stdout.readline().strip()
+            build_organisation(url, members=n, team_workloads=True)
+            with FaultProxy(url, latency=LATENCY) as proxy, tempfile.TemporaryDirectory() as tmp:
+                one = _scan(proxy.url, Path(tmp) / "one", 1)
+                eight = _scan(proxy.url, Path(tmp) / "eight", 8)
+                calls = sum(proxy.seen.values()) // 2
+        finally:
+            server.stdin.close()
+            server.wait(timeout=30)
+        out[str(n)] = {
+            "accounts": n + 1,
+            "one_in_flight": one,
+            "eight_in_flight": eight,
+            "speedup": round(one["wall_seconds"] / eight["wall_seconds"], 1),
+            "calls_per_scan": calls,
+            "latency_ms": int(LATENCY * 1000),
+        }
+        print(f"org {n}: {out[str(n)]}", file=sys.stderr)
+    return out
+
+
+def markdown(rows: dict) -> list[str]:
+    lines = [
+        "",
+        f"| organisation scan ({int(LATENCY * 1000)} ms per call) | accounts | 1 in flight s | "
+        "8 in flight s | speed-up | peak MB (1 / 8) | API calls |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for n, r in rows.items():
+        one, eight = r["one_in_flight"], r["eight_in_flight"]
+        lines.append(
+            f"| {n} members | {r['accounts']} | {one['wall_seconds']} | {eight['wall_seconds']} | "
+            f"{r['speedup']}x | {one['peak_mb']} / {eight['peak_mb']} | {r['calls_per_scan']} |"
+        )
+    return lines
+
+
+if __name__ == "__main__":
+    sizes = tuple(int(x) for x in (sys.argv[1] if len(sys.argv) > 1 else "10,40").split(","))
+    print("\n".join(markdown(org_row(sizes))))
