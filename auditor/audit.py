@@ -77,6 +77,13 @@ class AuditResult:
         return findings_frame(self.findings if "fail" in status else [],
                               self.passes() if "pass" in status else ())
 
+    def organisation_effects(self) -> list[dict]:
+        """For the roles ECS uses: what IAM grants them that the organisation's SCPs remove
+        (empty without an organisation, or where SCPs remove nothing)."""
+        from auditor.graph.org_effects import scp_effects
+
+        return scp_effects(self.model, self.model.role_usage)
+
     def permissions_frame(self) -> pd.DataFrame:
         from auditor.frames import permissions_frame
         return permissions_frame(self)

@@ -97,7 +97,8 @@ def render_report(result, history: str | None = None) -> str:
         data=safe_json(findings_data(result)),
         has_baseline=any(f.new is not None for f in result.findings),
         new_count=sum(bool(f.new) for f in result.findings),
-        controls=result.controls(), trend=trend_view(history, inv.account_id))
+        controls=result.controls(), trend=trend_view(history, inv.account_id),
+        org_effects=result.organisation_effects() if inv.organisation else None)
 
 
 def write_html(result, folder: Path, options=None) -> list[Path]:

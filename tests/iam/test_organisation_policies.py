@@ -7,6 +7,8 @@ and service-linked roles are not affected), "Resource control policies (RCPs)" a
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from auditor.audit import audit
 from auditor.model import RCP, SCP, OrgAccount, Organisation, OrgPolicy, OrgUnit, Role
 from tests.builders import ACCT, allow, inventory, policy, role
@@ -73,8 +75,6 @@ def test_every_level_must_allow_an_allow_list_at_the_ou_limits_the_admin():
     pols = [p for p in org.policies if not (p.name == "FullAWSAccess")]
     pols.append(OrgPolicy("p-FullAWSAccess", "FullAWSAccess", SCP, FULL, ("r-1", ACCT), True))
     pols.append(OrgPolicy("p-only", "only-s3", SCP, only_s3, ("ou-1",)))
-    from dataclasses import replace
-
     res = run(replace(org, policies=tuple(pols)))
     assert res.simulate(ADMIN.arn, "s3:GetObject", "arn:aws:s3:::b/k")["decision"] == "allowed"
     sim = res.simulate(ADMIN.arn, "iam:PassRole", f"arn:aws:iam::{ACCT}:role/x")
@@ -185,3 +185,24 @@ def test_without_an_organisation_nothing_changes():
         d["layer"] in ("scp", "rcp")
         for d in res.simulate(ADMIN.arn, "iam:CreateUser", "arn:aws:iam::x:user/u")["decided_by"]
     )
+
+
+def test_the_report_shows_what_the_scps_remove_from_a_role_ecs_uses(tmp_path):
+    from auditor.report.html import render_report
+    from tests.builders import service, task_def
+
+    app = role("app", allow(["iam:*", "s3:GetObject"]))
+    td = task_def("app", task_role=app, compat=("FARGATE",))
+    org = organisation(ou_policies=[DENY_IAM_USERS])
+    inv = inventory(roles=[app], tds=[td], services=[service("app", td, "FARGATE")],
+                    organisation=org.controls(ACCT))
+    res = audit(inv)
+    [e] = res.organisation_effects()
+    assert e["principal"] == app.arn and e["removed"] == 2
+    assert set(e["removed_sample"]) == {"iam:createuser", "iam:createaccesskey"}
+    assert e["iam_actions"] - e["effective_actions"] == 2
+    html = render_report(res)
+    assert 'id="org-effects"' in html and "iam:createaccesskey" in html and "Workloads" in html
+    # without the deny the section says nothing was removed; with no organisation it is absent
+    assert "remove nothing" in render_report(audit(replace(inv, organisation=organisation().controls(ACCT))))
+    assert 'id="organisation"' not in render_report(audit(replace(inv, organisation=None)))
