@@ -26,7 +26,12 @@ with moto_server(managed_policies=False) as url:
 """
 
 
-def _scan(proxy_url: str, out: Path, in_flight: int) -> dict:
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def _scan(proxy_url: str, out: Path, in_flight: int, server_pid: int) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(
         AWS_ACCESS_KEY_ID="testing",
@@ -36,7 +41,7 @@ def _scan(proxy_url: str, out: Path, in_flight: int) -> dict:
         AWS_CONFIG_FILE="/dev/null",
         AWS_SHARED_CREDENTIALS_FILE="/dev/null",
     )
-    t = time.perf_counter()
+    t, moto_cpu = time.perf_counter(), _cpu_seconds(server_pid)
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -69,6 +74,8 @@ def _scan(proxy_url: str, out: Path, in_flight: int) -> dict:
         "peak_mb": round(usage.ru_maxrss / 1024),
         "ok": statuses.count("ok"),
         "accounts": len(statuses),
+        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),  # the scan's own
+        "moto_cpu_seconds": round(_cpu_seconds(server_pid) - moto_cpu, 1),  # the fake AWS's
     }
 
 
@@ -86,8 +93,8 @@ def org_row(sizes=(10, 40)) -> dict:
             url = server.stdout.readline().strip()
             build_organisation(url, members=n, team_workloads=True)
             with FaultProxy(url, latency=LATENCY) as proxy, tempfile.TemporaryDirectory() as tmp:
-                one = _scan(proxy.url, Path(tmp) / "one", 1)
-                eight = _scan(proxy.url, Path(tmp) / "eight", 8)
+                one = _scan(proxy.url, Path(tmp) / "one", 1, server.pid)
+                eight = _scan(proxy.url, Path(tmp) / "eight", 8, server.pid)
                 calls = sum(proxy.seen.values()) // 2
         finally:
             server.stdin.close()

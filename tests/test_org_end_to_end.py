@@ -177,6 +177,24 @@ def test_an_scp_removes_what_iam_grants_in_the_accounts_below_it(org, threads_ru
     assert demo.roles["ops"] not in {p["arn"] for p in json.loads(proc.stdout)["principals"]}
 
 
+def test_who_can_over_the_organisation_follows_cross_account_paths(org, threads_run):
+    """who-can on a prod role: prod's own principals, and tooling's task role and admin by
+    sts:AssumeRole into prod's deployer; nobody else."""
+    demo, _, _ = org
+    out, _ = threads_run
+    target = f"arn:aws:iam::{demo.accounts['prod']}:role/web-task"
+    proc = run_cli("who-can", "iam:PassRole", target, "--snapshot", str(out), "--json")
+    assert proc.returncode == 0, proc.stderr
+    principals = {p["arn"]: p for p in json.loads(proc.stdout)["principals"]}
+    assert principals[demo.roles["deployer"]]["account_id"] == demo.accounts["prod"]
+    across = {a for a, p in principals.items() if p["reach"] == "organisation"}
+    assert across == {demo.roles["ci-runner"], demo.roles["ops"]}
+    steps = principals[demo.roles["ci-runner"]]["path"]
+    assert steps[0]["action"] == "sts:AssumeRole" and steps[0]["to"] == demo.roles["deployer"]
+    # a principal of tooling without a path is not listed
+    assert all(a.split(":")[4] == demo.accounts["prod"] or a in across for a in principals)
+
+
 def test_history_has_a_scan_per_account_with_its_findings(org, threads_run):
     demo, _, _ = org
     out, _ = threads_run

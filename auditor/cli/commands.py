@@ -94,6 +94,8 @@ def _last_of(path, to: str):
 
 def cmd_who_can(args: argparse.Namespace) -> int:
     _known_action(args.action)
+    if (Path(args.snapshot) / "org.json").exists():
+        return _org_who_can(args)
     result = _model(args.snapshot).who_can(args.action, args.resource)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
@@ -112,6 +114,30 @@ def cmd_who_can(args: argparse.Namespace) -> int:
                   + (f"  -> {to.rsplit('/', 1)[-1]}" if to and step is _last_of(p.path, to) else ""))
         for w in p.workloads:
             print(f"      carried by {w.arn} as {w.via}")
+    return 0
+
+
+def _org_who_can(args: argparse.Namespace) -> int:
+    """who-can over an org scan's folder: every account's principals, paths across accounts."""
+    from auditor.org.api import load_org_run
+    from auditor.org.run import OrgError
+
+    try:
+        result = load_org_run(args.snapshot).who_can(args.action, args.resource)
+    except OrgError as e:
+        raise UsageError(str(e)) from None
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    where = "some resource" if args.resource == "*" else args.resource
+    print(f"Who in the organisation can {result['action']} on {where}:")
+    if not result["principals"]:
+        print("  nobody in this run")
+    for p in result["principals"]:
+        via = f" (by becoming {p['via_role']})" if p.get("via_role") else ""
+        print(f"  {p['arn']}  [{p['decision']}] account {p['account_id']}{via}")
+        for step in p.get("path", ()):
+            print(f"      step: {step['action']} on {step['resource']}")
     return 0
 
 

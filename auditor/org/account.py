@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -51,7 +52,7 @@ class AccountJob:
 def member_session(job: AccountJob) -> boto3.session.Session:
     """A session in the member account whose credentials renew themselves: role chaining
     caps a session at one hour (IAM User Guide, "Role chaining"), a big account takes longer."""
-    base = boto3.session.Session(botocore_session=_core_session(), profile_name=job.profile)
+    base = _boto3_session(_core_session(), profile_name=job.profile)
     sts = base.client("sts", region_name=base.region_name or "us-east-1", endpoint_url=job.endpoint_url)
     kwargs = {"RoleArn": job.role_arn, "RoleSessionName": f"ecs-auditor-{job.run_id}"[:64],
               "DurationSeconds": 3600}
@@ -66,7 +67,7 @@ def member_session(job: AccountJob) -> boto3.session.Session:
     creds = RefreshableCredentials.create_from_metadata(fetch(), fetch, "sts-assume-role")
     core = _core_session()
     core._credentials = creds  # botocore has no public setter for refreshable credentials
-    return boto3.session.Session(botocore_session=core, region_name=base.region_name or "us-east-1")
+    return _boto3_session(core, region_name=base.region_name or "us-east-1")
 
 
 @functools.cache
@@ -82,6 +83,20 @@ def _core_session():
     core = get_session()
     core.register_component("data_loader", _shared_loader())
     return core
+
+
+_LOADER_LOCK = threading.Lock()
+
+
+def _boto3_session(core, **kwargs) -> boto3.session.Session:
+    """boto3 appends its own data folder to the loader's search paths on every new session;
+    on the shared loader that would grow by one folder per account (and every model lookup
+    walks them all), so the duplicate is dropped again."""
+    with _LOADER_LOCK:
+        session = boto3.session.Session(botocore_session=core, **kwargs)
+        paths = _shared_loader().search_paths
+        paths[:] = list(dict.fromkeys(paths))
+    return session
 
 
 def region_denied(controls: OrgControls | None, region: str, role_arn: str) -> bool:

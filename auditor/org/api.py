@@ -7,6 +7,7 @@
     run.cross_graph()         # networkx.DiGraph: principals, edges within and across accounts
     run.paths()               # the cross-account escalation paths (I305's evidence)
     run.account(ID)           # one account's AuditResult, re-audited from its snapshot
+    run.who_can(ACTION, ARN)  # who in the whole organisation may, by a path of any length
 """
 
 from __future__ import annotations
@@ -86,6 +87,41 @@ class OrgRun:
             g.nodes[n].setdefault("account", n.split(":")[4] if n.count(":") >= 4 else "")
             g.nodes[n].setdefault("admin", False)
         return g
+
+    def who_can(self, action: str, resource: str = "*") -> dict:
+        """The resource's own account answers who there may do it (identity, SCPs, the resource's
+        policy, escalation within the account); then every principal of another account that
+        reaches one of those by a path of any length (cross-account sts:AssumeRole included) is
+        added with its steps. "*" asks every scanned account."""
+        from auditor.graph.paths import shortest_paths
+        from auditor.org.cross import edge_graph, load_facts, path_steps
+        from auditor.org.merge import CROSS_FILE
+
+        scanned = [a for a, e in sorted(self.manifest.items()) if e.get("status") in ("ok", "partial")
+                   and (self.run_dir / "accounts" / a / "snapshot.json.gz").exists()]
+        owner = resource.split(":")[4] if resource.count(":") >= 5 else ""
+        asked = [owner] if owner in scanned else scanned
+        entries = []
+        for a in asked:
+            from auditor.graph import AccessModel
+            from auditor.model import load_snapshot
+
+            answer = AccessModel(load_snapshot(self.run_dir / "accounts" / a / "snapshot.json.gz")).who_can(
+                action, resource)
+            entries += [dict(e.to_dict(), account_id=a) for e in answer.principals]
+        direct = {e["arn"] for e in entries if not e.get("reach")}
+        cross_path = self.run_dir / CROSS_FILE
+        crossing = json.loads(cross_path.read_text())["edges"] if cross_path.exists() else []
+        graph = edge_graph(load_facts(self.run_dir, scanned), crossing)
+        for start, hops in sorted(shortest_paths(graph, direct).items()):
+            account = start.split(":")[4]
+            if account in asked:
+                continue  # the account's own answer has its principals already
+            entries.append({"arn": start, "account_id": account, "via_role": hops[-1].target,
+                            "decision": "conditional" if any(e.conditional for e in hops) else "allowed",
+                            "path": path_steps(start, hops), "workloads": [], "resources": [],
+                            "reach": "organisation"})
+        return {"action": action.lower(), "resource": resource, "principals": entries}
 
     def account(self, account_id: str):
         from auditor.audit import audit

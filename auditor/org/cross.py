@@ -89,17 +89,26 @@ def cross_edges(org: Organisation, facts: dict[str, dict],
     return edges
 
 
-def _graph(facts: dict[str, dict], extra: list[dict]) -> dict[str, list[Edge]]:
+def edge_graph(facts: dict[str, dict], extra: list[dict]) -> dict[str, list[Edge]]:
     out: dict[str, list[Edge]] = {}
     for e in [x for f in facts.values() for x in f["edges"]] + extra:
         out.setdefault(e["from"], []).append(Edge(e["to"], e["kind"], e["conditional"], tuple(e["steps"])))
     return out
 
 
+def path_steps(start: str, hops: list[Edge]) -> list[dict]:
+    """A path's steps, each saying which principal takes it and which it becomes."""
+    steps, node = [], start
+    for e in hops:
+        steps += [dict(s, **{"from": node, "to": e.target}) for s in e.steps]
+        node = e.target
+    return steps
+
+
 def escalation_paths(facts: dict[str, dict], crossing: list[dict]) -> tuple[list[dict], set[str]]:
     """For each account's admins: the principals of other accounts that reach one, each once
     (its shortest path), when a workload carries it or it makes a cross-account step itself."""
-    graph = _graph(facts, crossing)
+    graph = edge_graph(facts, crossing)
     carriers = {arn: [c["arn"] for c in cs] for f in facts.values() for arn, cs in f["carriers"].items()}
     starters = {e["from"] for e in crossing}
     subjects = set(carriers) | starters
@@ -111,11 +120,7 @@ def escalation_paths(facts: dict[str, dict], crossing: list[dict]) -> tuple[list
         for start, hops in sorted(shortest_paths(graph, goals).items()):
             if _account(start) == b or start not in subjects:
                 continue
-            steps, node = [], start
-            for e in hops:
-                steps += [dict(s, **{"from": node, "to": e.target}) for s in e.steps]
-                node = e.target
-            out.append({"start": start, "target": hops[-1].target, "steps": steps,
+            out.append({"start": start, "target": hops[-1].target, "steps": path_steps(start, hops),
                         "conditional": any(e.conditional for e in hops),
                         "carried_by": carriers.get(start, [])[:10]})
     return out, subjects
@@ -125,7 +130,7 @@ def outside_trusts(org: Organisation, facts: dict[str, dict]) -> tuple[list[dict
     """Roles ECS uses, or reachable from one, that trust an account outside the organisation
     without sts:ExternalId."""
     members = {a.account_id for a in org.accounts} | {org.management_account_id}
-    graph = _graph(facts, [])
+    graph = edge_graph(facts, [])
     judged: dict[str, str] = {}
     for f in facts.values():
         for role in f["ecs_roles"]:

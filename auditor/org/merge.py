@@ -17,6 +17,7 @@ from auditor.org.cross import OrgView, build_view, load_facts
 from auditor.org.run import MANIFEST_SCHEMA, OrgError, load_org, read_manifests
 
 ORG_RULES = ("I305", "I306")
+CROSS_FILE = "cross-account.json"
 
 
 class _OrgContext:
@@ -62,6 +63,9 @@ def merge(run_dir: str | Path, output: str | Path | None = None, say=lambda _: N
     view = build_view(org, facts, _load_model(run_dir))
     org_findings = organisation_findings(org.management_account_id, view)
     out.mkdir(parents=True, exist_ok=True)
+    # the cross-account edges, for who-can over the organisation (org/api.py) without
+    # deciding every trust again
+    atomic_write_text(out / CROSS_FILE, json.dumps({"edges": view.cross_edges}, sort_keys=True))
     atomic_write_text(out / "manifest.json", json.dumps({
         "schema": MANIFEST_SCHEMA, "run_id": "merged",
         "updated": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

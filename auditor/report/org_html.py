@@ -8,7 +8,7 @@ from pathlib import Path
 
 from auditor import __version__
 from auditor.fsutil import atomic_write_text
-from auditor.report.html import _env
+from auditor.report.html import template
 from auditor.rules.engine import SEVERITIES
 
 
@@ -26,6 +26,6 @@ def write_org_report(path: Path, data: dict) -> Path:
     view = data["view"]
     # certain paths before conditional ones, shorter before longer
     paths = sorted(view.paths, key=lambda p: (p["conditional"], len(p["steps"]), p["start"]))
-    html = _env.get_template("org.html.j2").render(
+    html = template("org.html.j2").render(
         **data, paths=paths, ous=_ous(data["rollup"]), severities=SEVERITIES, version=__version__)
     return atomic_write_text(path, html)
