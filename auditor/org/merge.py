@@ -70,8 +70,9 @@ def merge(run_dir: str | Path, output: str | Path | None = None, say=lambda _: N
         "schema": MANIFEST_SCHEMA, "run_id": "merged",
         "updated": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "accounts": [entries[k] for k in sorted(entries)]}, indent=1))
-    summary = _write_findings(out / "findings.json", run_dir, org, entries, scanned, org_findings)
-    rollup = _rollup(org, entries, run_dir, scanned, org_findings)
+    summary, per_account = _write_findings(out / "findings.json", run_dir, org, entries, scanned,
+                                           org_findings)
+    rollup = _rollup(org, entries, per_account)
     from auditor.report.org_html import write_org_report
 
     write_org_report(out / "report.html", {
@@ -89,14 +90,18 @@ def _account_doc(run_dir: Path, account: str) -> dict:
 
 
 def _write_findings(path: Path, run_dir: Path, org, entries: dict, scanned: list[str],
-                    org_findings: list) -> dict:
-    """One findings.json for all accounts, streamed one account at a time."""
+                    org_findings: list) -> tuple[dict, dict[str, dict[str, int]]]:
+    """One findings.json for all accounts, streamed one account at a time; answers the
+    summary and, per account, its open findings by severity."""
     from auditor.rules.engine import SEVERITIES
 
     by_sev = dict.fromkeys(SEVERITIES, 0)
+    per_account: dict[str, dict[str, int]] = {}
     total = muted = 0
     regions: set[str] = set()
-    gaps: list[dict] = []
+    gaps: list[dict] = [{"service": "organizations", "region": "global", "operation": g["operation"],
+                         "error": g["error"], "resource": g.get("target"), "message": g.get("message", ""),
+                         "account_id": org.management_account_id} for g in org.gaps]
     for a, e in sorted(entries.items()):
         if e.get("status") not in (OK, "skipped"):
             gaps.append({"service": "sts" if e.get("status") == "unreachable" else "ecs-auditor",
@@ -119,6 +124,8 @@ def _write_findings(path: Path, run_dir: Path, org, entries: dict, scanned: list
             else:
                 total += 1
                 by_sev[d["severity"]] += 1
+                mine = per_account.setdefault(d["account_id"], {})
+                mine[d["severity"]] = mine.get(d["severity"], 0) + 1
 
         for f in org_findings:
             put(f.to_dict())
@@ -134,27 +141,17 @@ def _write_findings(path: Path, run_dir: Path, org, entries: dict, scanned: list
                                 for s in ("ok", "partial", "unreachable", "skipped")}}
         fh.write(b"], " + json.dumps({"regions": sorted(regions), "coverage": {"gaps": gaps},
                                       "summary": summary}, default=str)[1:].encode())
-    return summary
+    return summary, per_account
 
 
-def _rollup(org, entries: dict, run_dir: Path, scanned: list[str], org_findings: list) -> list[dict]:
-    """Per account: OU path, status, findings by severity (organisation findings included)."""
+def _rollup(org, entries: dict, per_account: dict[str, dict[str, int]]) -> list[dict]:
+    """Per account: OU path, status, open findings by severity (organisation ones included)."""
     rows = []
-    extra: dict[str, list] = {}
-    for f in org_findings:
-        extra.setdefault(f.account_id, []).append(f.severity)
     for acct in org.accounts:
         a = acct.account_id
         e = entries.get(a, {"status": "not scanned", "error": None})
-        sev: dict[str, int] = {}
-        if a in scanned:
-            for d in _account_doc(run_dir, a).get("findings", []):
-                if not d.get("muted"):
-                    sev[d["severity"]] = sev.get(d["severity"], 0) + 1
-        for s in extra.get(a, []):
-            sev[s] = sev.get(s, 0) + 1
         rows.append({"account_id": a, "name": acct.name, "ou": " / ".join(org.ou_names(a)),
-                     "status": e.get("status"), "error": e.get("error"), "by_severity": sev,
-                     "regions": e.get("regions", []), "regions_skipped": e.get("regions_skipped", []),
-                     "seconds": e.get("seconds")})
+                     "status": e.get("status"), "error": e.get("error"),
+                     "by_severity": per_account.get(a, {}), "regions": e.get("regions", []),
+                     "regions_skipped": e.get("regions_skipped", []), "seconds": e.get("seconds")})
     return rows

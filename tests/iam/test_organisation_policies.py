@@ -206,3 +206,18 @@ def test_the_report_shows_what_the_scps_remove_from_a_role_ecs_uses(tmp_path):
     # without the deny the section says nothing was removed; with no organisation it is absent
     assert "remove nothing" in render_report(audit(replace(inv, organisation=organisation().controls(ACCT))))
     assert 'id="organisation"' not in render_report(audit(replace(inv, organisation=None)))
+
+
+def test_policies_that_could_not_be_read_are_not_guessed_at():
+    """A failed ListPolicies (or DescribePolicy) would leave levels with nothing allowing:
+    every principal would lose everything. Nothing is applied instead, and the gap says why."""
+    org = organisation(ou_policies=[DENY_IAM_USERS])
+    unread = replace(org, gaps=({"operation": "list_policies", "error": "AccessDenied",
+                                 "target": "SERVICE_CONTROL_POLICY"},))
+    assert not unread.in_effect("SERVICE_CONTROL_POLICY") and unread.in_effect("RESOURCE_CONTROL_POLICY")
+    res = run(unread)
+    assert res.simulate(ADMIN.arn, "iam:CreateUser", f"arn:aws:iam::{ACCT}:user/x")["decision"] == "allowed"
+    # SCPs disabled (nothing on the root): not applied either
+    off = replace(org, policies=tuple(p for p in org.policies if p.kind != SCP))
+    user = f"arn:aws:iam::{ACCT}:user/x"
+    assert run(off).simulate(ADMIN.arn, "iam:CreateUser", user)["decision"] == "allowed"
