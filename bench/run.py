@@ -184,12 +184,17 @@ def markdown(results: dict) -> str:
         lines.append(f"| {n} roles | {e['wall_seconds']} | {e['peak_mb']} | "
                      f"{c['wall_seconds'] if ran else c or 'not installed'} | "
                      f"{c['peak_mb'] if ran else '-'} | {ratio} | {misses} |")
+    if results.get("organisation"):
+        from bench.org import markdown as org_markdown
+
+        lines += org_markdown(results["organisation"])
     return "\n".join(lines) + "\n"
 
 
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--sizes", default="S,M")
+    p.add_argument("--org", default="10,40", help="organisation sizes (member accounts); '' to skip")
     args = p.parse_args()
     work = OUT / "work"
     work.mkdir(parents=True, exist_ok=True)
@@ -201,6 +206,10 @@ def main() -> int:
         html = work / f"out-{name}" / "report.html"
         a.update(report_mb=round(html.stat().st_size / 1e6, 2), chromium_load_seconds=chromium_load(html))
         results["sizes"][name] = {"collect": c, "audit": a}
+    if args.org:
+        from bench.org import org_row
+
+        results["organisation"] = org_row(tuple(int(n) for n in args.org.split(",")))
     (OUT / "results.json").write_text(json.dumps(results, indent=1))
     (OUT / "results.md").write_text(markdown(results))
     print(markdown(results))
