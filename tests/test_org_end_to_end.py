@@ -319,6 +319,19 @@ def test_an_existing_dask_cluster_runs_the_accounts(org, threads_run, tmp_path, 
     assert {f["rule_id"] for f in got} >= {"I305", "I306"}  # both sides of the trust were scanned
 
 
+def test_a_tag_filter_selects_accounts_and_org_json_keeps_every_accounts_tags(org, threads_run, tmp_path):
+    demo, proxy, _ = org
+    out, _ = threads_run
+    tags = {a["account_id"]: a["tags"] for a in json.loads((out / "org.json").read_text())["accounts"]}
+    assert tags[demo.accounts["prod"]] == {"env": "prod"} and tags[demo.accounts["tooling"]] == {"env": "dev"}
+    run = tmp_path / "prod-only"
+    scan(proxy, run, "--tags", "env=prod", "--exclude-accounts", demo.accounts["tooling"])
+    statuses = {
+        e["account_id"]: e["status"] for e in json.loads((run / "manifest.json").read_text())["accounts"]
+    }
+    assert [a for a, s in statuses.items() if s != "skipped"] == [demo.accounts["prod"]]
+
+
 def test_resume_skips_the_accounts_already_ok(org, threads_run, tmp_path):
     _, proxy, _ = org
     out, _ = threads_run

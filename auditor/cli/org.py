@@ -122,7 +122,7 @@ def cmd_org(args: argparse.Namespace) -> int:
     import boto3
     from botocore.exceptions import BotoCoreError
 
-    from auditor.org.discover import DiscoveryError, discover
+    from auditor.org.discover import DiscoveryError, discover, read_tags
     from auditor.org.merge import merge
     from auditor.org.run import OrgError, org_scan
 
@@ -145,7 +145,8 @@ def cmd_org(args: argparse.Namespace) -> int:
             session = boto3.session.Session(profile_name=args.profile)
         except BotoCoreError as e:
             raise UsageError(str(e)) from None
-        result = org_scan(opts, lambda: discover(session, args.endpoint_url, say=say), say)
+        result = org_scan(opts, lambda tags: discover(session, args.endpoint_url, say=say, tags=tags), say,
+                          lambda org: read_tags(session, org, args.endpoint_url))
     except (OrgError, DiscoveryError) as e:
         raise UsageError(str(e)) from None
     entries = result["entries"].values()

@@ -12,7 +12,7 @@ import json
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from botocore.config import Config
@@ -89,8 +89,10 @@ def organizations_client(session, endpoint_url: str | None = None, max_attempts:
 
 
 def discover(session, endpoint_url: str | None = None, rate: float = 8.0,
-             say: Callable[[str], None] | None = None) -> Organisation:
-    """The whole organisation (filters are applied later, so SCP paths stay complete)."""
+             say: Callable[[str], None] | None = None, tags: bool = True) -> Organisation:
+    """The whole organisation (filters are applied later, so SCP paths stay complete). With
+    `tags` False the accounts' tags (one call each, the part that grows with the organisation)
+    are left for read_tags, which can run while the accounts are being scanned."""
     c = _Caller(organizations_client(session, endpoint_url), TokenBucket(burst=8, rate=rate))
     desc = c.one("describe_organization")
     if desc is None:
@@ -114,21 +116,35 @@ def discover(session, endpoint_url: str | None = None, rate: float = 8.0,
                                                       ParentId=parent)]
     # SUSPENDED / PENDING_CLOSURE accounts cannot be assumed into
     active = [(a, parent) for a, parent in raw_accounts if a.get("Status", "ACTIVE") == "ACTIVE"]
-    # One call per account (tags) and two per policy: a few in flight, all under the bucket.
+    accounts = [OrgAccount(str(a["Id"]), a.get("Name", ""), a.get("Email", ""), "ACTIVE", parent)
+                for a, parent in active]
+    # Two calls per policy: a few in flight, all under the bucket.
     with ThreadPoolExecutor(max_workers=4, thread_name_prefix="org") as pool:
-        tags = pool.map(lambda ap: c.pages("list_tags_for_resource", "Tags", ap[0]["Id"],
-                                           ResourceId=ap[0]["Id"]), active)
-        accounts = [OrgAccount(str(a["Id"]), a.get("Name", ""), a.get("Email", ""), "ACTIVE", parent,
-                               {t["Key"]: t["Value"] for t in ts})
-                    for (a, parent), ts in zip(active, tags, strict=True)]
         summaries = [(kind, s) for kind in (SCP, RCP)
                      for s in c.pages("list_policies", "Policies", kind, Filter=kind)]
         policies = list(pool.map(lambda ks: _policy(c, *ks), summaries))
+        if tags:
+            accounts = _tagged(c, pool, accounts)
     if say:
         say(f"organisation {info['Id']}: {len(accounts)} active accounts, {len(units) - 1} OUs, "
             f"{len(policies)} SCPs and RCPs")
     return Organisation(info["Id"], str(info.get("MasterAccountId", "")), root["Id"], tuple(units),
                         tuple(sorted(accounts, key=lambda a: a.account_id)), tuple(policies), tuple(c.gaps))
+
+
+def _tagged(c: _Caller, pool: ThreadPoolExecutor, accounts: list[OrgAccount]) -> list[OrgAccount]:
+    """One ListTagsForResource per account, a few in flight under the bucket."""
+    tags = pool.map(lambda a: c.pages("list_tags_for_resource", "Tags", a.account_id,
+                                      ResourceId=a.account_id), accounts)
+    return [replace(a, tags={t["Key"]: t["Value"] for t in ts}) for a, ts in zip(accounts, tags, strict=True)]
+
+
+def read_tags(session, org: Organisation, endpoint_url: str | None = None, rate: float = 8.0) -> Organisation:
+    """The organisation with every account's tags (a failed call is a gap, the tags empty)."""
+    c = _Caller(organizations_client(session, endpoint_url), TokenBucket(burst=8, rate=rate))
+    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="org-tags") as pool:
+        accounts = _tagged(c, pool, list(org.accounts))
+    return replace(org, accounts=tuple(accounts), gaps=org.gaps + tuple(c.gaps))
 
 
 def _policy(c: _Caller, kind: str, summary: dict) -> OrgPolicy:

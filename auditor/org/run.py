@@ -10,6 +10,7 @@ import json
 import threading
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -120,17 +121,28 @@ class Manifest:
             "accounts": [self.entries[k] for k in sorted(self.entries)]}, indent=1))
 
 
-def org_scan(opts: OrgScanOptions, discover_fn: Callable[[], Organisation],
-             say: Callable[[str], None] = lambda _: None) -> dict:
-    """Run the scan; answers {run_dir, org, entries, merged (None for a shard)}."""
+def _write_org(run_dir: Path, org: Organisation) -> None:
+    atomic_write_text(run_dir / "org.json", json.dumps(
+        {"schema": "ecs-auditor/org/1", **to_jsonable(org)}, indent=1, sort_keys=True))
+
+
+def org_scan(opts: OrgScanOptions, discover_fn: Callable[[bool], Organisation],
+             say: Callable[[str], None] = lambda _: None,
+             tags_fn: Callable[[Organisation], Organisation] | None = None) -> dict:
+    """Run the scan; answers {run_dir, org, entries, merged (None for a shard)}.
+    `discover_fn(tags)` reads the organisation, with the accounts' tags or not; without a tag
+    filter the tags are read by `tags_fn` while the accounts are scanned (one call per account
+    on Organizations' small quota, which would otherwise hold up every account)."""
     from auditor.org.executors import run_dask, run_threads, shuffled
     from auditor.org.merge import merge
 
     run_dir = Path(opts.output)
     run_dir.mkdir(parents=True, exist_ok=True)
-    org = discover_fn()
-    atomic_write_text(run_dir / "org.json", json.dumps(
-        {"schema": "ecs-auditor/org/1", **to_jsonable(org)}, indent=1, sort_keys=True))
+    later = tags_fn is not None and not opts.filters.tags
+    org = discover_fn(not later)
+    _write_org(run_dir, org)
+    tags_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="org-tags")
+    tagger = tags_pool.submit(tags_fn, org) if later else None
     wanted = select(org, opts.filters, opts.shard)
     previous = read_manifests(run_dir) if opts.resume else {}
     run_id = uuid.uuid4().hex[:12]
@@ -158,5 +170,9 @@ def org_scan(opts: OrgScanOptions, discover_fn: Callable[[], Organisation],
     else:
         run_threads(ordered, opts.max_accounts, done)
     manifest.flush()
+    if tagger is not None:
+        org = tagger.result()
+        _write_org(run_dir, org)
+    tags_pool.shutdown()
     merged = None if opts.shard else merge(run_dir, say=say)
     return {"run_dir": run_dir, "org": org, "entries": manifest.entries, "merged": merged}
