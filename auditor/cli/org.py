@@ -73,6 +73,7 @@ def _ids(text: str | None, pattern: re.Pattern, what: str) -> tuple[str, ...]:
 
 
 def _options(args: argparse.Namespace):
+    from auditor.org.account import AccountSettings
     from auditor.org.discover import Filters
     from auditor.org.run import OrgError, OrgScanOptions, parse_shard
     from auditor.report import parse_formats
@@ -99,10 +100,11 @@ def _options(args: argparse.Namespace):
     filters = Filters(_ids(args.accounts, _ACCOUNT, "--accounts"),
                       _ids(args.exclude_accounts, _ACCOUNT, "--exclude-accounts"),
                       _ids(args.ous, _OU, "--ous"), tuple(tags))
-    return OrgScanOptions(args.member_role_name, args.output, args.external_id, filters, regions,
-                          args.executor, args.scheduler, args.max_accounts, shard, args.resume,
-                          args.profile, args.endpoint_url, formats, args.principals, args.mutelist,
-                          args.pricing, not args.no_metrics, args.workers, history=args.history)
+    settings = AccountSettings(args.member_role_name, args.external_id, args.profile, args.endpoint_url,
+                               regions, formats, args.principals, args.mutelist, args.pricing,
+                               not args.no_metrics, args.workers, history=args.history)
+    return OrgScanOptions(args.output, settings, filters, args.executor, args.scheduler,
+                          args.max_accounts, shard, args.resume)
 
 
 def _say(quiet: bool):

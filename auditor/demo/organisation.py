@@ -114,6 +114,30 @@ def _workload(
     return role
 
 
+def _admin_role(iam, name: str, trusted_account: str) -> str:
+    """A role with Allow * on *, which every principal of `trusted_account` may assume (if its
+    own policies let it)."""
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{trusted_account}:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    iam.put_role_policy(
+        RoleName=name,
+        PolicyName="admin",
+        PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+        ),
+    )
+    return arn
+
+
 def build_organisation(endpoint: str, members: int = 12, team_workloads: bool = False) -> DemoOrg:
     """`members` accounts (at least 4) in three OUs: Workloads (with a nested Sandbox),
     Platform and Security; with `team_workloads` every team account runs a service too."""
@@ -190,55 +214,10 @@ def build_organisation(endpoint: str, members: int = 12, team_workloads: bool = 
         },
     )
     # tooling: its operators' admin role (the Workloads OU's SCP still forbids IAM users)
-    t = _client(member(endpoint, tooling), "iam", endpoint)
-    t.create_role(
-        RoleName="ops",
-        AssumeRolePolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"AWS": f"arn:aws:iam::{tooling}:root"},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            }
-        ),
-    )
-    t.put_role_policy(
-        RoleName="ops",
-        PolicyName="admin",
-        PolicyDocument=json.dumps(
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
-        ),
-    )
-    out.roles["ops"] = f"arn:aws:iam::{tooling}:role/ops"
+    out.roles["ops"] = _admin_role(_client(member(endpoint, tooling), "iam", endpoint), "ops", tooling)
     # prod: the deployer is admin and trusts the whole tooling account
     p = member(endpoint, prod)
-    iam = _client(p, "iam", endpoint)
-    iam.create_role(
-        RoleName="deployer",
-        AssumeRolePolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"AWS": f"arn:aws:iam::{tooling}:root"},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            }
-        ),
-    )
-    iam.put_role_policy(
-        RoleName="deployer",
-        PolicyName="admin",
-        PolicyDocument=json.dumps(
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
-        ),
-    )
+    _admin_role(_client(p, "iam", endpoint), "deployer", tooling)
     out.roles["deployer"] = deployer
     out.roles["web"] = _workload(
         p,
@@ -272,6 +251,15 @@ def build_organisation(endpoint: str, members: int = 12, team_workloads: bool = 
     out.roles["sandbox"] = _workload(member(endpoint, out.accounts["sandbox"]), endpoint, "sandbox")
     for name, account in out.accounts.items() if team_workloads else ():
         if name.startswith("team-"):
-            _workload(member(endpoint, account), endpoint, name, {"Version": "2012-10-17", "Statement": [
-                {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{name}/*"}]})
+            _workload(
+                member(endpoint, account),
+                endpoint,
+                name,
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{name}/*"}
+                    ],
+                },
+            )
     return out

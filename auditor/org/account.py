@@ -25,12 +25,10 @@ OK, PARTIAL, UNREACHABLE, SKIPPED = "ok", "partial", "unreachable", "skipped"
 
 
 @dataclass(frozen=True)
-class AccountJob:
-    account_id: str
+class AccountSettings:
+    """How every member account is read and audited (the same for all of a run)."""
+
     role_name: str
-    run_id: str
-    run_dir: str
-    controls: OrgControls | None = None
     external_id: str | None = None
     profile: str | None = None
     endpoint_url: str | None = None
@@ -44,20 +42,30 @@ class AccountJob:
     max_attempts: int = 10
     history: str | None = None  # append each account's audit to this Parquet history
 
+
+@dataclass(frozen=True)
+class AccountJob:
+    account_id: str
+    run_id: str
+    run_dir: str
+    settings: AccountSettings
+    controls: OrgControls | None = None
+
     @property
     def role_arn(self) -> str:
-        return f"arn:aws:iam::{self.account_id}:role/{self.role_name}"
+        return f"arn:aws:iam::{self.account_id}:role/{self.settings.role_name}"
 
 
 def member_session(job: AccountJob) -> boto3.session.Session:
     """A session in the member account whose credentials renew themselves: role chaining
     caps a session at one hour (IAM User Guide, "Role chaining"), a big account takes longer."""
-    base = _boto3_session(_core_session(), profile_name=job.profile)
-    sts = base.client("sts", region_name=base.region_name or "us-east-1", endpoint_url=job.endpoint_url)
+    base = _boto3_session(_core_session(), profile_name=job.settings.profile)
+    sts = base.client("sts", region_name=base.region_name or "us-east-1",
+                      endpoint_url=job.settings.endpoint_url)
     kwargs = {"RoleArn": job.role_arn, "RoleSessionName": f"ecs-auditor-{job.run_id}"[:64],
               "DurationSeconds": 3600}
-    if job.external_id:
-        kwargs["ExternalId"] = job.external_id
+    if job.settings.external_id:
+        kwargs["ExternalId"] = job.settings.external_id
 
     def fetch() -> dict:
         c = sts.assume_role(**kwargs)["Credentials"]
@@ -111,10 +119,10 @@ def region_denied(controls: OrgControls | None, region: str, role_arn: str) -> b
 
 
 def _regions(session, job: AccountJob) -> tuple[list[str], str | None]:
-    if job.regions and job.regions != ("all",):
-        return list(job.regions), None
+    if job.settings.regions and job.settings.regions != ("all",):
+        return list(job.settings.regions), None
     try:
-        ec2 = session.client("ec2", region_name="us-east-1", endpoint_url=job.endpoint_url)
+        ec2 = session.client("ec2", region_name="us-east-1", endpoint_url=job.settings.endpoint_url)
         return sorted(r["RegionName"] for r in ec2.describe_regions()["Regions"]), None
     except (ClientError, BotoCoreError) as e:
         return ["us-east-1"], f"DescribeRegions failed ({str(e)[:120]}): read us-east-1 only"
@@ -147,24 +155,25 @@ def run_account(job: AccountJob) -> dict:
         skipped = [r for r in regions if region_denied(job.controls, r, job.role_arn)]
         kept = tuple(r for r in regions if r not in skipped) or (regions[0],)
         entry.update(regions=list(kept), regions_skipped=skipped, note=note)
-        opts = CollectOptions(endpoint_url=job.endpoint_url, regions=kept, metrics=job.metrics,
-                              workers=job.workers, max_attempts=job.max_attempts)
+        how = job.settings
+        opts = CollectOptions(endpoint_url=how.endpoint_url, regions=kept, metrics=how.metrics,
+                              workers=how.workers, max_attempts=how.max_attempts)
         inv = collect(opts, session=session)
         if inv.account_id != job.account_id:
             raise CollectError(f"the member role answered for account {inv.account_id}")
         inv = replace(inv, organisation=job.controls)
-        result = audit(inv, mutelist=job.mutelist, pricing=job.pricing, principals=job.principals)
-        if job.history:  # files of their own per account: concurrent accounts never collide
+        result = audit(inv, mutelist=how.mutelist, pricing=how.pricing, principals=how.principals)
+        if how.history:  # files of their own per account: concurrent accounts never collide
             from auditor.history import append
 
-            append(result, job.history)
+            append(result, how.history)
 
         def extra(folder: Path) -> None:
             save_snapshot(inv, folder / "snapshot.json.gz")
             (folder / FACTS_FILE).write_text(json.dumps(account_facts(result), sort_keys=True))
 
         write_outputs(result, Path(job.run_dir) / "accounts" / job.account_id,
-                      parse_formats(",".join(sorted({*job.formats, "json"}))), extra, WriteOptions())
+                      parse_formats(",".join(sorted({*how.formats, "json"}))), extra, WriteOptions())
         entry.update(status=PARTIAL if inv.gaps else OK, findings=len(result.findings),
                      coverage_gaps=len(result.coverage), api_calls=sum(inv.call_counts.values()),
                      gaps=[f"{g.service}:{g.operation} {g.error}" for g in inv.gaps[:20]])

@@ -9,7 +9,6 @@ A failed call is a recorded gap in `Organisation.gaps`, never silence."""
 from __future__ import annotations
 
 import json
-from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -105,15 +104,19 @@ def discover(session, endpoint_url: str | None = None, rate: float = 8.0,
     root = roots[0]
     units = [OrgUnit(root["Id"], root.get("Name", "Root"))]
     raw_accounts: list[tuple[dict, str]] = []
-    queue = deque([root["Id"]])
-    while queue:  # breadth-first: each parent's OUs and accounts
-        parent = queue.popleft()
-        for ou in c.pages("list_organizational_units_for_parent", "OrganizationalUnits", parent,
-                          ParentId=parent):
-            units.append(OrgUnit(ou["Id"], ou.get("Name", ou["Id"]), parent))
-            queue.append(ou["Id"])
-        raw_accounts += [(a, parent) for a in c.pages("list_accounts_for_parent", "Accounts", parent,
-                                                      ParentId=parent)]
+    level = [root["Id"]]
+    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="org-tree") as pool:
+        while level:  # breadth-first, one level at a time: each parent's OUs and accounts
+            ous = pool.map(lambda parent: c.pages("list_organizational_units_for_parent",
+                                                  "OrganizationalUnits", parent, ParentId=parent), level)
+            accts = pool.map(lambda parent: c.pages("list_accounts_for_parent", "Accounts", parent,
+                                                    ParentId=parent), level)
+            children = []
+            for parent, found, members in zip(level, ous, accts, strict=True):
+                units += [OrgUnit(ou["Id"], ou.get("Name", ou["Id"]), parent) for ou in found]
+                children += [ou["Id"] for ou in found]
+                raw_accounts += [(a, parent) for a in members]
+            level = children
     # SUSPENDED / PENDING_CLOSURE accounts cannot be assumed into
     active = [(a, parent) for a, parent in raw_accounts if a.get("Status", "ACTIVE") == "ACTIVE"]
     accounts = [OrgAccount(str(a["Id"]), a.get("Name", ""), a.get("Email", ""), "ACTIVE", parent)

@@ -18,7 +18,7 @@ from pathlib import Path
 from auditor.fsutil import atomic_write_text
 from auditor.model.org import Organisation
 from auditor.model.serde import from_jsonable, to_jsonable
-from auditor.org.account import OK, SKIPPED, AccountJob
+from auditor.org.account import OK, SKIPPED, AccountJob, AccountSettings
 from auditor.org.discover import Filters
 
 MANIFEST_SCHEMA = "ecs-auditor/org-manifest/1"
@@ -30,26 +30,14 @@ class OrgError(ValueError):
 
 @dataclass
 class OrgScanOptions:
-    member_role_name: str
     output: str
-    external_id: str | None = None
+    per_account: AccountSettings  # how each member account is read and audited
     filters: Filters = field(default_factory=Filters)
-    regions: tuple[str, ...] = ()
     executor: str = "threads"
     scheduler: str | None = None
     max_accounts: int = 8
     shard: tuple[int, int] | None = None  # (I, N), 1-based
     resume: bool = False
-    profile: str | None = None
-    endpoint_url: str | None = None
-    formats: tuple[str, ...] = ("html", "json")
-    principals: str | None = None
-    mutelist: str | None = None
-    pricing: str | None = None
-    metrics: bool = True
-    workers: int = 8
-    max_attempts: int = 10
-    history: str | None = None
 
 
 def parse_shard(text: str | None) -> tuple[int, int] | None:
@@ -121,6 +109,16 @@ class Manifest:
             "accounts": [self.entries[k] for k in sorted(self.entries)]}, indent=1))
 
 
+def _warm_up() -> None:
+    """Build what every account's audit shares (the IAM catalogue, the compiled report) once,
+    before the first accounts all want it at the same moment."""
+    from auditor.iam.catalogue import catalogue
+    from auditor.report.html import template
+
+    catalogue()
+    template("report.html.j2")
+
+
 def _write_org(run_dir: Path, org: Organisation) -> None:
     atomic_write_text(run_dir / "org.json", json.dumps(
         {"schema": "ecs-auditor/org/1", **to_jsonable(org)}, indent=1, sort_keys=True))
@@ -139,6 +137,8 @@ def org_scan(opts: OrgScanOptions, discover_fn: Callable[[bool], Organisation],
     run_dir = Path(opts.output)
     run_dir.mkdir(parents=True, exist_ok=True)
     later = tags_fn is not None and not opts.filters.tags
+    warm = threading.Thread(target=_warm_up, name="warm-up", daemon=True)
+    warm.start()  # while discovery waits on Organizations
     org = discover_fn(not later)
     _write_org(run_dir, org)
     tags_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="org-tags")
@@ -148,10 +148,7 @@ def org_scan(opts: OrgScanOptions, discover_fn: Callable[[bool], Organisation],
     run_id = uuid.uuid4().hex[:12]
     kept = {a: e for a, e in previous.items() if e.get("status") == OK and a in wanted}
     manifest = Manifest(run_dir / manifest_name(opts.shard), run_id, kept)
-    jobs = [AccountJob(a, opts.member_role_name, run_id, str(run_dir), org.controls(a),
-                       opts.external_id, opts.profile, opts.endpoint_url, opts.regions, opts.formats,
-                       opts.principals, opts.mutelist, opts.pricing, opts.metrics, opts.workers,
-                       opts.max_attempts, opts.history)
+    jobs = [AccountJob(a, run_id, str(run_dir), opts.per_account, org.controls(a))
             for a in wanted if a not in kept]
     say(f"{len(wanted)} accounts selected, {len(kept)} already ok (--resume), {len(jobs)} to scan "
         f"with {opts.executor}, {opts.max_accounts} in flight")
