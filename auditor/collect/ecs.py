@@ -18,6 +18,7 @@ from auditor.model import (
     ServiceLoadBalancer,
     Task,
     TaskDefinition,
+    TaskSet,
     Volume,
 )
 
@@ -149,9 +150,24 @@ def transform_cluster(d: dict, region: str) -> Cluster:
     )
 
 
+def _awsvpc(d: dict) -> dict:
+    return (d.get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}
+
+
+def transform_task_set(d: dict) -> TaskSet:
+    net = _awsvpc(d)
+    return TaskSet(arn=d.get("taskSetArn", ""), task_definition_arn=d.get("taskDefinition", ""),
+                   status=d.get("status", "ACTIVE"), launch_type=d.get("launchType"),
+                   subnets=tuple(net.get("subnets", [])),
+                   security_groups=tuple(net.get("securityGroups", [])),
+                   assign_public_ip=net.get("assignPublicIp"), external_id=d.get("externalId"))
+
+
 def transform_service(d: dict, region: str) -> Service:
-    net = (d.get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}
-    deployments = d.get("deployments", [])
+    net = _awsvpc(d)
+    # what the service runs: its deployments' and task sets' task definitions
+    runs = [*d.get("deployments", []), *task_sets_raw(d)]
+    task_sets = tuple(transform_task_set(t) for t in task_sets_raw(d))
     return Service(
         arn=d["serviceArn"],
         name=d["serviceName"],
@@ -159,7 +175,7 @@ def transform_service(d: dict, region: str) -> Service:
         region=region,
         task_definition_arn=d.get("taskDefinition", ""),
         status=d.get("status", "ACTIVE"),
-        deployment_task_definitions=tuple(sorted({x["taskDefinition"] for x in deployments
+        deployment_task_definitions=tuple(sorted({x["taskDefinition"] for x in runs
                                                   if x.get("taskDefinition")})),
         launch_type=d.get("launchType"),
         capacity_provider_strategy=tuple(d.get("capacityProviderStrategy", [])),
@@ -178,7 +194,12 @@ def transform_service(d: dict, region: str) -> Service:
         assign_public_ip=net.get("assignPublicIp"),
         deployment_controller=(d.get("deploymentController") or {}).get("type"),
         tags=_tags(d.get("tags")),
+        task_sets=task_sets,
     )
+
+
+def task_sets_raw(d: dict) -> list[dict]:
+    return [t for t in d.get("taskSets", []) if isinstance(t, dict)]
 
 
 def transform_environment(env: list[dict]) -> tuple[EnvVar, ...]:

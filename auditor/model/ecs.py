@@ -28,6 +28,21 @@ class ServiceLoadBalancer:
 
 
 @dataclass(frozen=True)
+class TaskSet:
+    """A task set of a service with the EXTERNAL (or CODE_DEPLOY) deployment controller: its
+    own task definition and network configuration (ECS Developer Guide, "External deployment")."""
+
+    arn: str
+    task_definition_arn: str
+    status: str = "ACTIVE"  # PRIMARY | ACTIVE | DRAINING
+    launch_type: str | None = None
+    subnets: tuple[str, ...] = ()
+    security_groups: tuple[str, ...] = ()
+    assign_public_ip: str | None = None
+    external_id: str | None = None
+
+
+@dataclass(frozen=True)
 class Service:
     arn: str
     name: str
@@ -50,6 +65,7 @@ class Service:
     assign_public_ip: str | None = None
     deployment_controller: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    task_sets: tuple[TaskSet, ...] = ()
 
     @property
     def uses_fargate(self) -> bool:

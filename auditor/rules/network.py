@@ -12,7 +12,9 @@ from auditor.rules.reads import CLUSTERS, SERVICES
 @rule("N101", "service-public-ip", "medium", "Service tasks get public IP addresses",
       reads=SERVICES, subjects="service", controls=("aws-fsbp:ECS.2",))
 def public_ip(ctx: AuditContext) -> Iterator[Hit]:
-    """What it does: Finds services whose awsvpcConfiguration.assignPublicIp is ENABLED.
+    """What it does: Finds services whose awsvpcConfiguration.assignPublicIp is ENABLED, or
+    that have a task set (EXTERNAL or CODE_DEPLOY deployment controller) whose own network
+    configuration enables it.
 
     Why is this bad: Each task is reachable from the internet, limited only by its security group.
 
@@ -29,6 +31,13 @@ def public_ip(ctx: AuditContext) -> Iterator[Hit]:
             yield Hit(resource_arn=s.arn, resource_type="ecs-service", region=s.region,
                       message=f"Service {s.name} assigns public IP addresses to its tasks.",
                       evidence={"subnets": list(s.subnets)}, related_arns=(s.task_definition_arn,))
+        for t in s.task_sets:
+            if t.assign_public_ip == "ENABLED":
+                yield Hit(resource_arn=s.arn, resource_type="ecs-service", region=s.region,
+                          message=f"Task set {t.arn.rsplit('/', 1)[-1]} of service {s.name} assigns public "
+                                  "IP addresses to its tasks.",
+                          evidence={"task_set": t.arn, "subnets": list(t.subnets), "status": t.status},
+                          related_arns=(t.arn, t.task_definition_arn), key=t.arn)
 
 
 @rule("N102", "cluster-container-insights-disabled", "low", "Container Insights is off",
