@@ -17,7 +17,14 @@ from auditor.graph.answers import (
     WhoCanEntry,
 )
 from auditor.graph.escalation import EscalationPath, Finder, Reach, Targets, find_reach
-from auditor.graph.paths import Edge, assume_role_edges, ecs_edges, escalating, instance_role_edges
+from auditor.graph.paths import (
+    Edge,
+    assume_role_edges,
+    ecs_edges,
+    escalating,
+    image_push_edges,
+    instance_role_edges,
+)
 from auditor.graph.permissions import PermissionGrant, grant_rows
 from auditor.graph.resources import (
     build_layers,
@@ -281,9 +288,10 @@ class AccessModel:
 
     @cached_property
     def other_edges(self) -> dict[str, list[Edge]]:
-        """The edges that are not ECS task-role routes: sts:AssumeRole and instance roles."""
+        """The edges that are not ECS task-role routes: sts:AssumeRole, instance roles, and task
+    roles reached by pushing an image they pull by a mutable tag."""
         out: dict[str, list[Edge]] = {}
-        for more in (assume_role_edges(self), instance_role_edges(self)):
+        for more in (assume_role_edges(self), instance_role_edges(self), image_push_edges(self)):
             for src, es in more.items():
                 out.setdefault(src, []).extend(es)
         return out

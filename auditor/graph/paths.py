@@ -112,6 +112,52 @@ def instance_role_edges(model) -> dict[str, list[Edge]]:
     return out
 
 
+# What pushing an image takes (ECR User Guide, "Pushing a Docker image": the layer uploads and
+# PutImage on the repository; GetAuthorizationToken on "*" for docker login).
+PUSH_ACTIONS = ("ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload",
+                "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage")
+
+
+def image_push_edges(model) -> dict[str, list[Edge]]:
+    """P -> a task role, when a task definition that runs with it pulls an image by a mutable
+    tag (not a digest) from one of the account's ECR repositories that P may push to: the
+    next task started runs P's code with the role. Conditional: it waits for a new task
+    (a deployment, a scale-out, a replaced task)."""
+    from auditor.facts.images import ecr_repository, image_reference
+
+    ix = model.inv.index
+    pulls: dict[str, list[tuple[str, str, str]]] = {}  # repository -> (task role, image, workload)
+    for w in model.workloads.values():
+        td = w.task_definition
+        for c in td.containers if td.task_role_arn else ():
+            where = ecr_repository(c.image or "")
+            _, tag, digest = image_reference(c.image or "")
+            if not where or digest or where[0] != model.inv.account_id:
+                continue
+            repo = f"arn:aws:ecr:{where[1]}:{where[0]}:repository/{where[2]}"
+            held = ix.resource_policy.get(repo)
+            if held is not None and held.tag_mutability == "MUTABLE":
+                pulls.setdefault(repo, []).append((td.task_role_arn, f"{c.image}", w.arn))
+    out: dict[str, list[Edge]] = {}
+    if not pulls:
+        return out
+    pushers = [arn for arn, p in model.principals.items() if "ecr:putimage" in p.grants]
+    for repo, users in sorted(pulls.items()):
+        for arn in sorted(pushers):
+            verdicts = [model.decide(arn, a, "*" if a == "ecr:GetAuthorizationToken" else repo)
+                        for a in PUSH_ACTIONS]
+            if any(v.decision == DENIED for v in verdicts):
+                continue
+            for role, image, workload in users:
+                if role == arn:
+                    continue
+                step = {"action": "ecr:PutImage", "resource": repo, "decision": "conditional",
+                        "note": f"{image} is pulled by a mutable tag by {workload}: the next task "
+                                "started runs the pushed image with its task role"}
+                out.setdefault(arn, []).append(Edge(role, "image-push", True, (step,)))
+    return out
+
+
 def ecs_edges(model) -> dict[str, list[Edge]]:
     out: dict[str, list[Edge]] = {}
     for principal, reach in model.escalation.items():
@@ -180,7 +226,7 @@ def chained_escalations(model) -> dict[str, tuple[list[dict], str]]:
     direct = set(model.escalation)
     stronger = {}
     for src, es in edges.items():
-        for e in (x for x in es if x.kind == "instance-role"):
+        for e in (x for x in es if x.kind in ("instance-role", "image-push")):
             p, t = model.principals.get(src), model.principals.get(e.target)
             if p and t and gained_count(p.grant_keys, t.grant_keys):
                 stronger.setdefault(src, e)
