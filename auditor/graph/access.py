@@ -352,6 +352,13 @@ class AccessModel:
             td = self.inv.index.task_definition.get(s.task_definition_arn)
             if s.enable_execute_command and td and td.task_role_arn:
                 exec_services.append((s.arn, s.cluster_arn, td.task_role_arn))
+        # A running task started with Exec enabled (RunTask --enable-execute-command) is a
+        # shell with its task role too, service or not. (A taskRoleArn override on the task is
+        # not collected: the task definition's role is assumed.)
+        for t in self.inv.tasks:
+            td = self.inv.index.task_definition.get(t.task_definition_arn)
+            if t.enable_execute_command and t.last_status == "RUNNING" and td and td.task_role_arn:
+                exec_services.append((t.arn, t.cluster_arn, td.task_role_arn))
         return td_roles, exec_services
 
     @property
