@@ -347,17 +347,21 @@ class AccessModel:
         for td in self.inv.task_definitions:
             if td.task_role_arn:
                 td_roles.setdefault(td.task_role_arn, []).append(td.arn)
+        from auditor.graph.exec_ready import exec_blockers
+
         exec_services = []
         for s in self.inv.services:
             td = self.inv.index.task_definition.get(s.task_definition_arn)
-            if s.enable_execute_command and td and td.task_role_arn:
+            if s.enable_execute_command and td and td.task_role_arn and \
+                    not exec_blockers(self, td, s.uses_fargate, s.platform_version):
                 exec_services.append((s.arn, s.cluster_arn, td.task_role_arn))
         # A running task started with Exec enabled (RunTask --enable-execute-command) is a
         # shell with its task role too, service or not. (A taskRoleArn override on the task is
         # not collected: the task definition's role is assumed.)
         for t in self.inv.tasks:
             td = self.inv.index.task_definition.get(t.task_definition_arn)
-            if t.enable_execute_command and t.last_status == "RUNNING" and td and td.task_role_arn:
+            if t.enable_execute_command and t.last_status == "RUNNING" and td and td.task_role_arn and \
+                    not exec_blockers(self, td, t.launch_type == "FARGATE", t.platform_version):
                 exec_services.append((t.arn, t.cluster_arn, td.task_role_arn))
         return td_roles, exec_services
 

@@ -70,7 +70,9 @@ def without_task_role(ctx: AuditContext) -> Iterator[Hit]:
       reads=SERVICES + IAM + EXPOSURE, subjects="service")
 def exec_enabled(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds services with enableExecuteCommand, and lists the principals that may
-    call ecs:ExecuteCommand on them.
+    call ecs:ExecuteCommand on them. Where Exec cannot open a shell (the task role lacks the
+    ssmmessages channel actions, every container's root file system is read-only, or a Fargate
+    platform older than 1.4.0) the finding is low and says why.
 
     Why is this bad: Whoever may call ExecuteCommand gets a root shell in the container and with
     it the task role's permissions.
@@ -83,14 +85,22 @@ def exec_enabled(ctx: AuditContext) -> Iterator[Hit]:
     References:
     - https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-exec.html
     """
+    from auditor.graph.exec_ready import exec_blockers
+
     for s in ctx.inv.services:
         if s.enable_execute_command:
             who = [p.to_dict() for p in ctx.model.exec_principals(s.arn)] if ctx.iam_collected else []
-            yield Hit(resource_arn=s.arn, resource_type="ecs-service", region=s.region,
-                      message=f"Service {s.name} has ECS Exec enabled; {len(who)} principal(s) may "
-                              "open a shell in it.",
-                      evidence={"principals": who}, related_arns=(s.task_definition_arn,),
-                      exposure_of=(s.arn,))
+            td = ctx.ix.task_definition.get(s.task_definition_arn)
+            blockers = exec_blockers(ctx.model, td, s.uses_fargate, s.platform_version) if td else []
+            message = (f"Service {s.name} has ECS Exec enabled; {len(who)} principal(s) may open a "
+                       "shell in it.")
+            if blockers:
+                message = (f"Service {s.name} has ECS Exec enabled, but it cannot open a shell: "
+                           f"{'; '.join(blockers)}.")
+            yield Hit(resource_arn=s.arn, resource_type="ecs-service", region=s.region, message=message,
+                      evidence={"principals": who, "exec_blockers": blockers},
+                      related_arns=(s.task_definition_arn,), exposure_of=() if blockers else (s.arn,),
+                      severity="low" if blockers else None)
 
 
 @rule("I304", "principal-can-escalate-via-ecs", "high", "Principal can obtain a stronger role through ECS",
@@ -100,10 +110,11 @@ def escalate_via_ecs(ctx: AuditContext) -> Iterator[Hit]:
     role through ECS: iam:PassRole on a role trusting ecs-tasks.amazonaws.com with
     ecs:RegisterTaskDefinition and RunTask/StartTask/CreateService/UpdateService, a taskRoleArn
     override on RunTask/StartTask, ecs:ExecuteCommand into a service or a task started with Exec
-    running a stronger role, a new task without a task role on EC2 capacity whose instances
-    answer IMDS (the instance role, no PassRole needed), pushing an image to one of the account's ECR repositories whose
-    tags are mutable while a stronger task definition pulls it by tag (conditional: it waits
-    for a new task); and those that get there by sts:AssumeRole first (a path of any length,
+    running a stronger role (when Exec can open a shell there), a new task without a task role
+    on EC2 capacity whose instances answer IMDS (the instance role, no PassRole needed),
+    pushing an image to one of the account's ECR repositories whose tags are mutable while a
+    stronger task definition pulls it by tag (conditional: it waits for a new task); and
+    those that get there by sts:AssumeRole first (a path of any length,
     each step in the evidence).
 
     Why is this bad: The principal's own policy understates what it can do.

@@ -49,6 +49,12 @@ def test_i303_exec_enabled_lists_principals_and_near_miss():
     assert f.evidence["principals"] == [{"arn": ops.arn, "decision": "allowed"}]
     inv2 = inventory(roles=[role("t")], tds=[td], services=[service("app", td)])
     assert fires(inv2, "I303") == []
+    # role t has no ssmmessages channel actions: Exec opens no shell, said at low severity
+    assert f.severity == "low" and "ssmmessages:CreateControlChannel" in f.evidence["exec_blockers"][0]
+    ready = role("t", allow("ssmmessages:*"))
+    [f] = fires(inventory(roles=[ready], users=[ops], tds=[td],
+                          services=[service("app", td, enable_execute_command=True)]), "I303")
+    assert f.severity == "medium" and f.evidence["exec_blockers"] == []
 
 
 def test_i304_escalation_and_admin_near_miss():
