@@ -326,18 +326,25 @@ class AccessModel:
         return tuple(out)
 
     @cached_property
+    def launch_capacity(self) -> frozenset[str] | None:
+        from auditor.graph.escalation import launch_capacity
+
+        return launch_capacity(self.inv)
+
+    @cached_property
     def escalation(self) -> dict[str, Reach]:
         """Principal -> what it can reach through ECS (only principals that are not admin)."""
         td_roles, exec_services = self._ecs_usage()
         capable = [p for p in self.principals.values()
-                   if Finder(p, td_roles, exec_services).capable and not self.is_admin(p.arn)]
+                   if Finder(p, td_roles, exec_services, self.launch_capacity).capable
+                   and not self.is_admin(p.arn)]
         if not capable:
             return {}
         targets = Targets([self.principals[r.arn] for r in self.inv.roles
                            if r.arn in self.principals and self.trusts(r.arn, ECS_TASKS)])
         out = {}
         for p in capable:
-            reach = find_reach(p, targets, td_roles, exec_services)
+            reach = find_reach(p, targets, td_roles, exec_services, self.launch_capacity)
             if reach:
                 out[p.arn] = reach
         return out
@@ -378,7 +385,8 @@ class AccessModel:
         if known:
             return known
         td_roles, exec_services = self._ecs_usage()
-        return Finder(self.principals[principal], td_roles, exec_services).path(self.principals[target])
+        return Finder(self.principals[principal], td_roles, exec_services,
+                      self.launch_capacity).path(self.principals[target])
 
     def exec_principals(self, service_arn: str) -> list[ExecPrincipal]:
         s = self.inv.index.service[service_arn]

@@ -54,15 +54,36 @@ def _step(p: Principal, action: str, resource: str, context=None) -> dict | None
     return {"action": action, "resource": resource, "decision": v.decision}
 
 
+def launch_capacity(inv) -> frozenset[str] | None:
+    """The launch actions the account's ECS resources make usable (ECS API Reference): RunTask
+    and CreateService need a cluster, StartTask registered container instances, UpdateService
+    a service. None when ECS was not read in full (an IAM-only audit, a failed call): then no
+    launch is ruled out."""
+    if "ecs:ListClusters" not in inv.call_counts or any(g.service == "ecs" for g in inv.gaps):
+        return None
+    out = set()
+    if inv.clusters:
+        out |= {"ecs:RunTask", "ecs:CreateService"}
+    if inv.container_instances:
+        out.add("ecs:StartTask")
+    if inv.services:
+        out.add("ecs:UpdateService")
+    return frozenset(out)
+
+
 class Finder:
     """Escalation through ECS for one principal against the roles that trust ECS."""
 
     def __init__(self, p: Principal, td_roles: dict[str, list[str]],
-                 exec_services: list[tuple[str, str, str]]) -> None:
+                 exec_services: list[tuple[str, str, str]],
+                 capacity: frozenset[str] | None = None) -> None:
         self.p, self.td_roles, self.exec_services = p, td_roles, exec_services
         g = p.grants
         self.can_pass = "iam:passrole" in g
-        self.launchers = [a for a in LAUNCH_NEW if a.lower() in g]
+        usable = set(LAUNCH_NEW) if capacity is None else set(capacity)
+        if capacity is not None and "ecs:createcluster" in g:
+            usable |= {"ecs:RunTask", "ecs:CreateService"}  # it can make the cluster first
+        self.launchers = [a for a in LAUNCH_NEW if a.lower() in g and a in usable]
         self.register = _step(p, "ecs:RegisterTaskDefinition", "*") \
             if "ecs:registertaskdefinition" in g else None
         self.can_exec = "ecs:executecommand" in g
@@ -161,8 +182,9 @@ class Targets:
 
 
 def find_reach(p: Principal, targets: Targets, td_roles: dict[str, list[str]],
-               exec_services: list[tuple[str, str, str]]) -> Reach | None:
-    finder = Finder(p, td_roles, exec_services)
+               exec_services: list[tuple[str, str, str]],
+               capacity: frozenset[str] | None = None) -> Reach | None:
+    finder = Finder(p, td_roles, exec_services, capacity)
     if not finder.capable:
         return None
     gains = targets.gains(p.grant_keys)

@@ -114,8 +114,9 @@ def escalate_via_ecs(ctx: AuditContext) -> Iterator[Hit]:
     on EC2 capacity whose instances answer IMDS (the instance role, no PassRole needed),
     pushing an image to one of the account's ECR repositories whose tags are mutable while a
     stronger task definition pulls it by tag (conditional: it waits for a new task); and
-    those that get there by sts:AssumeRole first (a path of any length,
-    each step in the evidence).
+    those that get there by sts:AssumeRole first (a path of any length, each step in the
+    evidence). A launch counts only where the account has what it needs: StartTask container
+    instances, RunTask and CreateService a cluster (or ecs:CreateCluster), UpdateService a service.
 
     Why is this bad: The principal's own policy understates what it can do.
 
