@@ -123,6 +123,8 @@ def coverage_gaps(inv: Inventory, model: AccessModel, failures: list[CoverageGap
         out += [CoverageGap("iam", "global", "GetPolicyVersion", "PolicyNotCollected", p.arn,
                             f"managed policy {arn} attached to {p.name} was not collected",
                             affects=iam_rules) for arn in p.missing_policies]
+    out += [CoverageGap("organizations", "global", "DescribePolicy", "MalformedPolicy", lvl.target, err,
+                        affects=iam_rules) for lvl in model.scps + model.rcps for err in lvl.errors]
     out += [CoverageGap("ec2", w.task_definition.region, "DescribeInstances", "NotJudged", w.arn,
                         f"IMDS reachability not judged: {w.imds_unknown}", affects=("I301",))
             for w in model.workloads.values() if w.imds_unknown]

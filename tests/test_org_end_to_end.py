@@ -237,6 +237,21 @@ def test_who_can_over_the_organisation_follows_cross_account_paths(org, threads_
     assert all(a.split(":")[4] == demo.accounts["prod"] or a in across for a in principals)
 
 
+def test_the_python_api_reads_the_run(org, threads_run):
+    from auditor import load_org_run
+
+    demo, _, _ = org
+    out, _ = threads_run
+    run = load_org_run(out)
+    statuses = dict(zip(run.accounts_frame().account_id, run.accounts_frame().status, strict=True))
+    assert statuses[demo.accounts["team-2"]] == "unreachable" and statuses[demo.accounts["prod"]] == "ok"
+    g = run.cross_graph()
+    edge = g.edges[demo.roles["ci-runner"], demo.roles["deployer"]]
+    assert edge["kind"] == "cross-account" and not edge["conditional"]
+    assert g.nodes[demo.roles["deployer"]] == {"account": demo.accounts["prod"], "admin": True}
+    assert set(run.findings_frame().query("rule_id == 'I305'").ou) == {"Root / Workloads"}
+
+
 def test_history_has_a_scan_per_account_with_its_findings(org, threads_run):
     demo, _, _ = org
     out, _ = threads_run

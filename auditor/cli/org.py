@@ -7,7 +7,7 @@ import os
 import re
 import sys
 
-from auditor.cli.inputs import UsageError
+from auditor.cli.inputs import UsageError, parse_regions
 
 _ACCOUNT = re.compile(r"^\d{12}$")
 _OU = re.compile(r"^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$")
@@ -90,13 +90,13 @@ def _options(args: argparse.Namespace):
         formats = tuple(f.value for f in parse_formats(args.format))
     except (OrgError, ValueError) as e:
         raise UsageError(str(e)) from None
-    if args.max_accounts < 1:
-        raise UsageError("--max-accounts must be at least 1")
+    if args.max_accounts < 1 or args.workers < 1:
+        raise UsageError("--max-accounts and --workers must be at least 1")
     if args.scheduler and args.executor != "dask":
         raise UsageError("--scheduler needs --executor dask")
     if args.member_role_name.startswith("arn:") or "/" in args.member_role_name.strip("/"):
         raise UsageError(f"--member-role-name is a role name, not {args.member_role_name!r}")
-    regions = tuple(r for r in re.split(r"[,\s]+", args.regions or "") if r)
+    regions = parse_regions(args.regions or "all")  # default: each account's enabled regions
     filters = Filters(_ids(args.accounts, _ACCOUNT, "--accounts"),
                       _ids(args.exclude_accounts, _ACCOUNT, "--exclude-accounts"),
                       _ids(args.ous, _OU, "--ous"), tuple(tags))
@@ -124,6 +124,7 @@ def cmd_org(args: argparse.Namespace) -> int:
     import boto3
     from botocore.exceptions import BotoCoreError
 
+    from auditor.org.account import STATUSES
     from auditor.org.discover import DiscoveryError, discover, read_tags
     from auditor.org.merge import merge
     from auditor.org.run import OrgError, org_scan
@@ -152,7 +153,7 @@ def cmd_org(args: argparse.Namespace) -> int:
     except (OrgError, DiscoveryError) as e:
         raise UsageError(str(e)) from None
     entries = result["entries"].values()
-    counts = {s: sum(e["status"] == s for e in entries) for s in ("ok", "partial", "unreachable", "skipped")}
+    counts = {s: sum(e["status"] == s for e in entries) for s in STATUSES}
     if not args.quiet:
         print(f"{len(result['entries'])} accounts: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n)
               + f". Output in {result['run_dir']}/", file=sys.stderr)

@@ -83,6 +83,8 @@ class CollectOptions:
     call_deadline: float = DEADLINE_SECONDS  # per attempt, until the answer's last byte
     max_response_bytes: int = MAX_RESPONSE_BYTES
     max_pages: int = MAX_PAGES
+    # Regions not to read although listed or enabled (an org scan: those an SCP denies).
+    skip_region: Callable[[str], bool] | None = None
 
 
 def make_session(opts: CollectOptions) -> boto3.session.Session:
@@ -128,6 +130,9 @@ def collect(opts: CollectOptions | None = None, session: boto3.session.Session |
     if not isinstance(account_id, str) or not account_id.isdigit() or len(account_id) != 12:
         raise CollectError(f"cannot identify the account: {str(account_id)[:40]!r} is not an account id")
     regions = _regions(opts, clients, ledger, default_region)
+    if opts.skip_region:
+        # IAM and S3 are global: one region is still read when every one is skipped.
+        regions = tuple(r for r in regions if not opts.skip_region(r)) or regions[:1]
     if say:
         say(f"account {account_id}, {len(regions)} region(s): {', '.join(regions)}")
     return Collection(clients, ledger, opts, account_id, regions).run()

@@ -48,7 +48,7 @@ from auditor.model import Inventory
 class AccessModel:
     def __init__(self, inv: Inventory) -> None:
         self.inv = inv
-        self.principals: dict[str, Principal] = build_principals(inv)
+        self.principals: dict[str, Principal] = build_principals(inv, self.scps)
         self.workloads: dict[str, Workload] = select_workloads(inv)
         self._classes: dict[str, Classification] = {}
         self._rows: dict[str, list[Permission]] = {}
@@ -120,6 +120,13 @@ class AccessModel:
     @cached_property
     def layers(self) -> dict[str, ResourceLayer]:
         return build_layers(self.inv)
+
+    @cached_property
+    def scps(self) -> tuple:
+        """The SCP levels of the account's organisation, parsed once (none when not known)."""
+        from auditor.iam.organisation import scp_levels
+
+        return scp_levels(self.inv.organisation)
 
     @cached_property
     def rcps(self) -> tuple:
@@ -334,7 +341,7 @@ class AccessModel:
     @cached_property
     def escalation(self) -> dict[str, Reach]:
         """Principal -> what it can reach through ECS (only principals that are not admin)."""
-        td_roles, exec_services = self._ecs_usage()
+        td_roles, exec_services = self._ecs_usage
         capable = [p for p in self.principals.values()
                    if Finder(p, td_roles, exec_services, self.launch_capacity).capable
                    and not self.is_admin(p.arn)]
@@ -349,28 +356,17 @@ class AccessModel:
                 out[p.arn] = reach
         return out
 
+    @cached_property
     def _ecs_usage(self) -> tuple[dict[str, list[str]], list[tuple[str, str, str]]]:
+        """Task role -> task definitions using it, and where ECS Exec opens a shell (worked out
+        once: every escalation path asks)."""
+        from auditor.graph.exec_ready import exec_targets
+
         td_roles: dict[str, list[str]] = {}
         for td in self.inv.task_definitions:
             if td.task_role_arn:
                 td_roles.setdefault(td.task_role_arn, []).append(td.arn)
-        from auditor.graph.exec_ready import exec_blockers
-
-        exec_services = []
-        for s in self.inv.services:
-            td = self.inv.index.task_definition.get(s.task_definition_arn)
-            if s.enable_execute_command and td and td.task_role_arn and \
-                    not exec_blockers(self, td, s.uses_fargate, s.platform_version):
-                exec_services.append((s.arn, s.cluster_arn, td.task_role_arn))
-        # A running task started with Exec enabled (RunTask --enable-execute-command) is a
-        # shell with its task role too, service or not. (A taskRoleArn override on the task is
-        # not collected: the task definition's role is assumed.)
-        for t in self.inv.tasks:
-            td = self.inv.index.task_definition.get(t.task_definition_arn)
-            if t.enable_execute_command and t.last_status == "RUNNING" and td and td.task_role_arn and \
-                    not exec_blockers(self, td, t.launch_type == "FARGATE", t.platform_version):
-                exec_services.append((t.arn, t.cluster_arn, td.task_role_arn))
-        return td_roles, exec_services
+        return td_roles, exec_targets(self)
 
     @property
     def escalation_paths(self) -> list[EscalationPath]:
@@ -384,7 +380,7 @@ class AccessModel:
         known = next((x for x in reach.paths if x.target_role == target), None)
         if known:
             return known
-        td_roles, exec_services = self._ecs_usage()
+        td_roles, exec_services = self._ecs_usage
         return Finder(self.principals[principal], td_roles, exec_services,
                       self.launch_capacity).path(self.principals[target])
 

@@ -36,3 +36,23 @@ def exec_blockers(model, td, fargate: bool, platform_version: str | None) -> lis
             _version(platform_version) < (1, 4, 0):
         out.append(f"Fargate platform version {platform_version} is older than 1.4.0")
     return out
+
+
+def exec_targets(model) -> list[tuple[str, str, str]]:
+    """(service or task ARN, cluster, task role) for each place ECS Exec opens a shell: a
+    service with enableExecuteCommand, or a running task started with it (RunTask
+    --enable-execute-command), service or not. A task's taskRoleArn override is not collected:
+    its task definition's role is assumed."""
+    ix = model.inv.index
+    out = []
+    for s in model.inv.services:
+        td = ix.task_definition.get(s.task_definition_arn)
+        if s.enable_execute_command and td and td.task_role_arn and \
+                not exec_blockers(model, td, s.uses_fargate, s.platform_version):
+            out.append((s.arn, s.cluster_arn, td.task_role_arn))
+    for t in model.inv.tasks:
+        td = ix.task_definition.get(t.task_definition_arn)
+        if t.enable_execute_command and t.last_status == "RUNNING" and td and td.task_role_arn and \
+                not exec_blockers(model, td, t.launch_type == "FARGATE", t.platform_version):
+            out.append((t.arn, t.cluster_arn, td.task_role_arn))
+    return out

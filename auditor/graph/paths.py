@@ -26,15 +26,17 @@ class Edge:
     steps: tuple[dict, ...] = ()  # its own steps, when not an ecs route (built on demand)
 
 
-def _admits(t, principal: str, account: str) -> str | None:
-    """How a trustee admits a principal of the account: "direct", "account" or None."""
-    if t.kind == "any":
+def admits(kind: str, value: str, principal: str, account: str) -> str | None:
+    """How a trustee (its kind and value, as trust.py reads them) admits a principal of
+    `account`: "direct" (named, or everyone), "account" (the account's root: the principal's
+    own policies must allow the call too) or None."""
+    if kind == "any":
         return "direct"
-    if t.kind != "aws":
+    if kind != "aws":
         return None
-    if t.value == principal or ("*" in t.value and resource_glob(t.value).fullmatch(principal)):
+    if value == principal or ("*" in value and resource_glob(value).fullmatch(principal)):
         return "direct"
-    if t.value in (account, f"arn:aws:iam::{account}:root"):
+    if value in (account, f"arn:aws:iam::{account}:root"):
         return "account"
     return None
 
@@ -52,7 +54,7 @@ def assume_role_edges(model) -> dict[str, list[Edge]]:
         for arn in sorted(callers | named):
             if arn == role.arn:
                 continue
-            how = [(t, a) for t in aws if (a := _admits(t, arn, account))]
+            how = [(t, a) for t in aws if (a := admits(t.kind, t.value, arn, account))]
             if not how:
                 continue
             p = model.principals[arn]
@@ -137,7 +139,7 @@ def image_push_edges(model) -> dict[str, list[Edge]]:
             repo = f"arn:aws:ecr:{where[1]}:{where[0]}:repository/{where[2]}"
             held = ix.resource_policy.get(repo)
             if held is not None and held.tag_mutability == "MUTABLE":
-                pulls.setdefault(repo, []).append((td.task_role_arn, f"{c.image}", w.arn))
+                pulls.setdefault(repo, []).append((td.task_role_arn, c.image, w.arn))
     out: dict[str, list[Edge]] = {}
     if not pulls:
         return out

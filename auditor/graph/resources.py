@@ -17,14 +17,10 @@ from auditor.iam.resource_access import (
     statement_reach,
 )
 from auditor.model import Inventory
+from auditor.model.arns import account_of
 
 LABELS = {"s3": "bucket policy", "secretsmanager": "secret policy", "ecr": "repository policy",
           "sqs": "queue policy", "sns": "topic policy", "kms": "key policy"}
-
-
-def _account_of(arn: str, default: str) -> str:
-    parts = arn.split(":")
-    return parts[4] if len(parts) > 4 and parts[4] else default
 
 
 def _statements(doc, source: str) -> tuple | None:
@@ -40,11 +36,11 @@ def build_layers(inv: Inventory) -> dict[str, ResourceLayer]:
         source = f"{LABELS[r.service]} of {r.name}"
         statements = () if r.policy_status == "none" else \
             _statements(r.policy, source) if r.policy_status == "present" else None
-        out[r.arn] = ResourceLayer(r.arn, r.service, _account_of(r.arn, inv.account_id), statements, source)
+        out[r.arn] = ResourceLayer(r.arn, r.service, account_of(r.arn, inv.account_id), statements, source)
     for k in inv.kms_keys:
         source = f"key policy of {k.aliases[0] if k.aliases else k.key_id}"
         statements = _statements(k.policy, source) if k.policy_status == "present" else None
-        out[k.arn] = ResourceLayer(k.arn, "kms", _account_of(k.arn, inv.account_id), statements, source,
+        out[k.arn] = ResourceLayer(k.arn, "kms", account_of(k.arn, inv.account_id), statements, source,
                                    k.grants, k.grants_status == "present")
     return out
 
@@ -115,7 +111,7 @@ def outsiders(layer: ResourceLayer, action: str, resource: str, account: str) ->
             # A deny that names them (or everyone), without a condition, takes it away again.
             theirs = [d for d in layer.statements if d.effect == "Deny" and (
                 "*" in (d.principals or {}) or "*" in (d.principals or {}).get("AWS", ()) or
-                (who != "*" and principal_naming(d.principals, who, _account_of(who, "")) is not None))]
+                (who != "*" and principal_naming(d.principals, who, account_of(who)) is not None))]
             denied = decide(theirs, action, resource, {})
             if denied.denies and not any(d.conditions for d in denied.denies):
                 continue

@@ -66,20 +66,16 @@ def _on_some_resource(p: Principal, action: str, context: Context) -> dict:
             "decided_by": used or [_nothing("identity")], "via_role": None}
 
 
-def _org_layers(levels, action: str, resource: str, context: Context) -> tuple[Verdict | None, list[dict]]:
-    """Each SCP or RCP level's part: the statements that decided, or "none" for a level
-    where nothing allows (that level alone denies the request)."""
-    worst: Verdict | None = None
+def _org_layers(levels, action: str, resource: str, context: Context) -> list[dict]:
+    """Each SCP or RCP level's part, up to the first that denies: the statements that
+    decided, or "none" for a level where nothing allows (that level alone denies)."""
     used: list[dict] = []
     for lvl in levels:
         v, entries = _layer(lvl.layer, lvl.statements, action, resource, context)
-        for e in entries:
-            e["policy"] = e["policy"] or lvl.label
-        used += entries
-        worst = v if worst is None else weakest(worst, v)
+        used += [dict(e, policy=e["policy"] or lvl.label) for e in entries]
         if v.decision == DENIED:
             break
-    return worst, used
+    return used
 
 
 def simulate_principal(p: Principal, action: str, resource: str | None, context: Context,
@@ -98,8 +94,7 @@ def simulate_principal(p: Principal, action: str, resource: str | None, context:
         b, bused = _layer("boundary", p.boundary, action, resource, context)
         v, used = weakest(v, b), used + bused
     if p.scps and v.decision != DENIED:
-        _, sused = _org_layers(p.scps, action, resource, context)
-        used += sused
+        used += _org_layers(p.scps, action, resource, context)
     if layer is not None:
         result = decide_request(p, layer, action, resource, caller, account)
         if result.unknown:
@@ -111,8 +106,7 @@ def simulate_principal(p: Principal, action: str, resource: str | None, context:
             if not r.allows and not r.denies:
                 used.append(_nothing("resource", layer.source))
     if rcp_governs(rcps, resource, account) and not exempt_from_controls(p.arn):
-        _, rused = _org_layers(rcps, action, resource, context)
-        used += rused
+        used += _org_layers(rcps, action, resource, context)
     v = decide_request(p, layer, action, resource, caller, account, rcps).verdict
     return {"principal": p.arn, "action": action.lower(), "resource": resource,
             "decision": v.decision, "decided_by": used, "via_role": None}

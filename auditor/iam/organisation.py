@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from auditor.iam.evaluate import DENIED, Context, Verdict, decide
+from auditor.iam.evaluate import DENIED, Context, Verdict, decide, weakest
 from auditor.iam.policy import PolicyError, Statement, parse_policy
 from auditor.model.org import ControlLevel, OrgControls
 
@@ -88,8 +88,7 @@ def levels_verdict(levels: tuple[Level, ...], action: str, resource: str,
         v = decide(lvl.statements, action, resource, context)
         if v.decision == DENIED:
             return v
-        if worst is None or (v.decision != worst.decision and v.decision != "allowed"):
-            worst = v
+        worst = v if worst is None else weakest(worst, v)
     return worst
 
 

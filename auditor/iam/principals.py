@@ -49,9 +49,10 @@ class Principal:
     regions: tuple[str, ...] = ()  # the audited regions: a region-limiting SCP spares these
     org_id: str = ""  # the organisation of its account, when known (aws:PrincipalOrgID)
 
-    @property
+    @cached_property
     def limits(self) -> list[tuple[Statement, ...]]:
-        """Every layer that must allow too: the boundary, then each SCP level that limits."""
+        """Every layer that must allow too: the boundary, then each SCP level that limits
+        (worked out once: every decision reads it)."""
         out = [self.boundary] if self.boundary is not None else []
         return out + [lvl.statements for lvl in self.scps if not lvl.allows_everything]
 
@@ -299,12 +300,13 @@ def _boundary(inv: Inventory, arn: str | None, label: str, errors: list[str],
     return tuple(_parse_all(inv, f"{label} boundary", (), (arn,), errors, missing))
 
 
-def build_principals(inv: Inventory) -> dict[str, Principal]:
-    """Every role and user of the inventory with its parsed policies (bad ones reported)."""
+def build_principals(inv: Inventory, scps: tuple | None = None) -> dict[str, Principal]:
+    """Every role and user of the inventory with its parsed policies (bad ones reported);
+    `scps`: the organisation's SCP levels when the caller parsed them already."""
     from auditor.iam.organisation import exempt_from_controls, scp_levels
 
     out: dict[str, Principal] = {}
-    scps = scp_levels(inv.organisation)
+    scps = scp_levels(inv.organisation) if scps is None else scps
     org = inv.organisation.org_id if inv.organisation else ""
     for r in inv.roles:
         errors: list[str] = []

@@ -115,9 +115,9 @@ class Organisation:
         has one: enabling a type attaches FullAWSAccess (RCPFullAWSAccess) to the root, and
         disabling it detaches them all. Unread, they are not guessed at: nothing is applied
         and discovery's gap says why."""
-        unread = any(g.get("target") == kind or (g.get("operation") in ("describe_policy",
-                     "list_targets_for_policy") and any(p.policy_id == g.get("target") and p.kind == kind
-                                                         for p in self.policies)) for g in self.gaps)
+        mine = {p.policy_id for p in self.policies if p.kind == kind}
+        # a failed ListPolicies names the kind, a failed DescribePolicy or ListTargetsForPolicy the policy
+        unread = any(g.get("target") in mine | {kind} for g in self.gaps)
         return not unread and any(p.kind == kind and self.root_id in p.targets for p in self.policies)
 
 

@@ -19,9 +19,11 @@ from botocore.session import get_session
 
 from auditor.iam.evaluate import DENIED
 from auditor.iam.organisation import levels_verdict, scp_levels
+from auditor.model.arns import account_of
 from auditor.model.org import OrgControls
 
 OK, PARTIAL, UNREACHABLE, SKIPPED = "ok", "partial", "unreachable", "skipped"
+STATUSES = (OK, PARTIAL, UNREACHABLE, SKIPPED)  # an account's status in the manifest
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,7 @@ class AccountSettings:
     external_id: str | None = None
     profile: str | None = None
     endpoint_url: str | None = None
-    regions: tuple[str, ...] = ()  # () = the account's enabled regions
+    regions: tuple[str, ...] | str = ()  # () or "all": the account's enabled regions
     formats: tuple[str, ...] = ("html", "json")
     principals: str | None = None
     mutelist: str | None = None
@@ -107,29 +109,33 @@ def _boto3_session(core, **kwargs) -> boto3.session.Session:
     return session
 
 
-def region_denied(controls: OrgControls | None, region: str, role_arn: str) -> bool:
-    """Does an SCP deny the audit's own calls in this region (aws:RequestedRegion)?"""
-    levels = scp_levels(controls)
-    if not levels:
+class DeniedRegions:
+    """Does an SCP deny the audit's own calls in a region (aws:RequestedRegion)? The SCPs are
+    parsed once for every region asked about; the regions it said yes for are kept."""
+
+    def __init__(self, controls: OrgControls | None, role_arn: str) -> None:
+        self.levels = scp_levels(controls)
+        self.context = {"aws:principalarn": (role_arn,), "aws:principalaccount": (account_of(role_arn),)}
+        self.skipped: list[str] = []
+
+    def __call__(self, region: str) -> bool:
+        v = levels_verdict(self.levels, "ecs:ListClusters", "*",
+                           {**self.context, "aws:requestedregion": (region,)})
+        if v is not None and v.decision == DENIED:
+            self.skipped.append(region)
+            return True
         return False
-    ctx = {"aws:requestedregion": (region,), "aws:principalarn": (role_arn,),
-           "aws:principalaccount": (role_arn.split(":")[4],)}
-    v = levels_verdict(levels, "ecs:ListClusters", "*", ctx)
-    return v is not None and v.decision == DENIED
-
-
-def _regions(session, job: AccountJob) -> tuple[list[str], str | None]:
-    if job.settings.regions and job.settings.regions != ("all",):
-        return list(job.settings.regions), None
-    try:
-        ec2 = session.client("ec2", region_name="us-east-1", endpoint_url=job.settings.endpoint_url)
-        return sorted(r["RegionName"] for r in ec2.describe_regions()["Regions"]), None
-    except (ClientError, BotoCoreError) as e:
-        return ["us-east-1"], f"DescribeRegions failed ({str(e)[:120]}): read us-east-1 only"
 
 
 def _error(e: BaseException) -> str:
     return (str(e).splitlines() or [type(e).__name__])[0][:300]
+
+
+def unreachable(account_id: str, error: str | None = None) -> dict:
+    """A manifest entry before anything was read (what it stays if the role cannot be assumed)."""
+    return {"account_id": account_id, "status": UNREACHABLE, "error": error,
+            "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "regions": [],
+            "regions_skipped": [], "findings": 0, "coverage_gaps": 0, "api_calls": 0}
 
 
 def run_account(job: AccountJob) -> dict:
@@ -141,24 +147,22 @@ def run_account(job: AccountJob) -> dict:
     from auditor.report import WriteOptions, parse_formats, write_outputs
 
     started = time.time()
-    entry: dict = {"account_id": job.account_id, "status": UNREACHABLE, "error": None,
-                   "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
-                   "regions": [], "regions_skipped": [], "findings": 0, "coverage_gaps": 0,
-                   "api_calls": 0}
+    entry = unreachable(job.account_id)
     try:
         session = member_session(job)
     except (ClientError, BotoCoreError, ValueError) as e:
         entry["error"] = f"cannot assume {job.role_arn}: {_error(e)}"
         return _finish(entry, started)
     try:
-        regions, note = _regions(session, job)
-        skipped = [r for r in regions if region_denied(job.controls, r, job.role_arn)]
-        kept = tuple(r for r in regions if r not in skipped) or (regions[0],)
-        entry.update(regions=list(kept), regions_skipped=skipped, note=note)
         how = job.settings
-        opts = CollectOptions(endpoint_url=how.endpoint_url, regions=kept, metrics=how.metrics,
-                              workers=how.workers, max_attempts=how.max_attempts)
+        skip = DeniedRegions(job.controls, job.role_arn)
+        # the regions listed, or the account's enabled ones (DescribeRegions: a gap if refused)
+        opts = CollectOptions(endpoint_url=how.endpoint_url, regions=how.regions or "all",
+                              metrics=how.metrics, workers=how.workers, max_attempts=how.max_attempts,
+                              skip_region=skip)
         inv = collect(opts, session=session)
+        entry.update(regions=list(inv.regions),
+                     regions_skipped=[r for r in skip.skipped if r not in inv.regions])
         if inv.account_id != job.account_id:
             raise CollectError(f"the member role answered for account {inv.account_id}")
         inv = replace(inv, organisation=job.controls)

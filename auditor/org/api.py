@@ -20,6 +20,7 @@ from pathlib import Path
 import networkx as nx
 import pandas as pd
 
+from auditor.model.arns import account_of
 from auditor.model.org import Organisation
 from auditor.org.run import OrgError, load_org, read_manifests
 
@@ -67,24 +68,32 @@ class OrgRun:
         return [{"start": f["resource_arn"], **f["evidence"]} for f in self.document["findings"]
                 if f["rule_id"] == "I305"]
 
+    @cached_property
+    def facts(self) -> dict[str, dict]:
+        """Each scanned account's org-facts (admins, edges, carriers, trusts)."""
+        from auditor.org.cross import load_facts
+
+        return load_facts(self.run_dir, sorted(self.manifest))
+
+    @cached_property
+    def cross_edges(self) -> list[dict]:
+        """The cross-account sts:AssumeRole edges `org merge` decided."""
+        from auditor.org.merge import CROSS_FILE
+
+        path = self.run_dir / CROSS_FILE
+        return json.loads(path.read_text())["edges"] if path.exists() else []
+
     def cross_graph(self) -> nx.DiGraph:
         """Principals of every scanned account (attribute account, admin), with the edges
         between them: within an account (ECS methods, IMDS, sts:AssumeRole) and across."""
-        from auditor.org.cross import load_facts
-
-        facts = load_facts(self.run_dir, sorted(self.manifest))
         g = nx.DiGraph()
-        for a, f in facts.items():
+        for a, f in self.facts.items():
             for arn in f["admins"]:
                 g.add_node(arn, account=a, admin=True)
-            for e in f["edges"]:
-                g.add_edge(e["from"], e["to"], kind=e["kind"], conditional=e["conditional"])
-        for p in self.paths():
-            for s in p["steps"]:
-                g.add_edge(s["from"], s["to"], kind="cross-account" if s["from"].split(":")[4] !=
-                           s["to"].split(":")[4] else "step", conditional=s["decision"] != "allowed")
+        for e in [x for f in self.facts.values() for x in f["edges"]] + self.cross_edges:
+            g.add_edge(e["from"], e["to"], kind=e["kind"], conditional=e["conditional"])
         for n in g.nodes:
-            g.nodes[n].setdefault("account", n.split(":")[4] if n.count(":") >= 4 else "")
+            g.nodes[n].setdefault("account", account_of(n))
             g.nodes[n].setdefault("admin", False)
         return g
 
@@ -93,28 +102,22 @@ class OrgRun:
         policy, escalation within the account); then every principal of another account that
         reaches one of those by a path of any length (cross-account sts:AssumeRole included) is
         added with its steps. "*" asks every scanned account."""
+        from auditor.graph import AccessModel
         from auditor.graph.paths import shortest_paths
-        from auditor.org.cross import edge_graph, load_facts, path_steps
-        from auditor.org.merge import CROSS_FILE
+        from auditor.model import load_snapshot
+        from auditor.org.cross import edge_graph, path_steps
 
-        scanned = [a for a, e in sorted(self.manifest.items()) if e.get("status") in ("ok", "partial")
-                   and (self.run_dir / "accounts" / a / "snapshot.json.gz").exists()]
-        owner = resource.split(":")[4] if resource.count(":") >= 5 else ""
+        scanned = [a for a in self.facts if (self.run_dir / "accounts" / a / "snapshot.json.gz").exists()]
+        owner = account_of(resource)
         asked = [owner] if owner in scanned else scanned
         entries = []
         for a in asked:
-            from auditor.graph import AccessModel
-            from auditor.model import load_snapshot
-
-            answer = AccessModel(load_snapshot(self.run_dir / "accounts" / a / "snapshot.json.gz")).who_can(
-                action, resource)
-            entries += [dict(e.to_dict(), account_id=a) for e in answer.principals]
+            model = AccessModel(load_snapshot(self.run_dir / "accounts" / a / "snapshot.json.gz"))
+            entries += [dict(e.to_dict(), account_id=a) for e in model.who_can(action, resource).principals]
         direct = {e["arn"] for e in entries if not e.get("reach")}
-        cross_path = self.run_dir / CROSS_FILE
-        crossing = json.loads(cross_path.read_text())["edges"] if cross_path.exists() else []
-        graph = edge_graph(load_facts(self.run_dir, scanned), crossing)
+        graph = edge_graph(self.facts, self.cross_edges)
         for start, hops in sorted(shortest_paths(graph, direct).items()):
-            account = start.split(":")[4]
+            account = account_of(start)
             if account in asked:
                 continue  # the account's own answer has its principals already
             entries.append({"arn": start, "account_id": account, "via_role": hops[-1].target,

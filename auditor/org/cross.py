@@ -16,16 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from auditor.graph.paths import Edge, shortest_paths
+from auditor.graph.paths import Edge, admits, shortest_paths
 from auditor.iam.evaluate import DENIED
-from auditor.iam.glob import resource_glob
 from auditor.iam.organisation import levels_verdict, rcp_levels
+from auditor.model.arns import account_of
 from auditor.model.org import Organisation
-
-
-def _account(arn: str) -> str:
-    parts = arn.split(":")
-    return parts[4] if len(parts) > 4 else ""
 
 
 @dataclass
@@ -48,32 +43,29 @@ def trust_index(facts: dict[str, dict]) -> dict[str, list[dict]]:
     return out
 
 
-def _admits(principal: str, trustee: str, account: str) -> bool:
-    if trustee in ("*", account, f"arn:aws:iam::{account}:root"):
-        return True
-    return trustee == principal or ("*" in trustee and resource_glob(trustee).fullmatch(principal))
-
-
 def cross_edges(org: Organisation, facts: dict[str, dict],
                 load_model: Callable[[str], object]) -> list[dict]:
     index = trust_index(facts)
     anyone = index.get("*", [])
+    rcps: dict[str, tuple] = {}  # role account -> its RCP levels, parsed once
     edges = []
     for a in sorted(facts):
-        entries = [t for t in index.get(a, []) + anyone if _account(t["role"]) != a]
+        entries = [t for t in index.get(a, []) + anyone if account_of(t["role"]) != a]
         if not entries:
             continue
         model = load_model(a)
         for t in entries:
-            b = _account(t["role"])
-            rcps = rcp_levels(org.controls(b)) if org.account(b) else ()
+            b = account_of(t["role"])
+            if b not in rcps:
+                rcps[b] = rcp_levels(org.controls(b)) if org.account(b) else ()
+            kind = "any" if t["principal"] == "*" else "aws"
             for arn, p in sorted(model.principals.items()):
-                if not _admits(arn, t["principal"], a) or "sts:assumerole" not in p.grants:
+                if not admits(kind, t["principal"], arn, a) or "sts:assumerole" not in p.grants:
                     continue
                 v = p.decide("sts:AssumeRole", t["role"])
                 if v.decision == DENIED:
                     continue
-                rcp = levels_verdict(rcps, "sts:AssumeRole", t["role"], {
+                rcp = levels_verdict(rcps[b], "sts:AssumeRole", t["role"], {
                     "aws:principalorgid": (org.org_id,), "aws:principalaccount": (a,),
                     "aws:principalarn": (arn,), "aws:principalisawsservice": ("false",)})
                 if rcp is not None and rcp.decision == DENIED:
@@ -118,7 +110,7 @@ def escalation_paths(facts: dict[str, dict], crossing: list[dict]) -> tuple[list
         if not goals:
             continue
         for start, hops in sorted(shortest_paths(graph, goals).items()):
-            if _account(start) == b or start not in subjects:
+            if account_of(start) == b or start not in subjects:
                 continue
             out.append({"start": start, "target": hops[-1].target, "steps": path_steps(start, hops),
                         "conditional": any(e.conditional for e in hops),

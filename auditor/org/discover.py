@@ -49,25 +49,10 @@ class Filters:
 
 
 class _Caller:
+    """Organizations calls under the token bucket; a failure is a gap, and answers None."""
+
     def __init__(self, client: Any, bucket: TokenBucket) -> None:
         self.client, self.bucket, self.gaps = client, bucket, []
-
-    def pages(self, operation: str, key: str, target: str = "", **kwargs) -> list[dict]:
-        out: list[dict] = []
-        token = None
-        while True:
-            self.bucket.take()
-            try:
-                resp = getattr(self.client, operation)(**kwargs, **({"NextToken": token} if token else {}))
-            except (ClientError, BotoCoreError) as e:
-                code = e.response["Error"]["Code"] if isinstance(e, ClientError) else type(e).__name__
-                self.gaps.append({"operation": operation, "error": code, "target": target,
-                                  "message": str(e)[:200]})
-                return out
-            out += resp.get(key, [])
-            token = resp.get("NextToken")
-            if not token:
-                return out
 
     def one(self, operation: str, target: str = "", **kwargs) -> dict | None:
         self.bucket.take()
@@ -78,6 +63,19 @@ class _Caller:
             self.gaps.append({"operation": operation, "error": code, "target": target,
                               "message": str(e)[:200]})
             return None
+
+    def pages(self, operation: str, key: str, target: str = "", **kwargs) -> list[dict]:
+        """Every page's items (those read before a failure, which is a gap)."""
+        out: list[dict] = []
+        token = None
+        while True:
+            resp = self.one(operation, target, **kwargs, **({"NextToken": token} if token else {}))
+            if resp is None:
+                return out
+            out += resp.get(key, [])
+            token = resp.get("NextToken")
+            if not token:
+                return out
 
 
 def organizations_client(session, endpoint_url: str | None = None, max_attempts: int = 10):

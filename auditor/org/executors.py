@@ -11,7 +11,7 @@ import random
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
-from auditor.org.account import UNREACHABLE, AccountJob, run_account
+from auditor.org.account import UNREACHABLE, AccountJob, run_account, unreachable
 
 # Errors worth running an account again for (throttling, a dropped connection).
 TRANSIENT = ("Throttl", "RequestLimitExceeded", "TooManyRequests", "SlowDown", "Connection",
@@ -49,7 +49,9 @@ def run_dask(jobs: list[AccountJob], max_accounts: int, on_done: Callable[[dict]
         from dask.distributed import Client, LocalCluster
         from dask.distributed import as_completed as dask_completed
     except ImportError:
-        raise RuntimeError("--executor dask needs Dask: pip install 'ecs-auditor[dask]'") from None
+        from auditor.org.run import OrgError
+
+        raise OrgError("--executor dask needs Dask: pip install 'ecs-auditor[dask]'") from None
     cluster = None
     if scheduler:
         client = Client(scheduler, timeout="30s")
@@ -66,10 +68,8 @@ def run_dask(jobs: list[AccountJob], max_accounts: int, on_done: Callable[[dict]
             try:
                 entry = fut.result()
             except Exception as e:  # retries spent, or a worker lost: the account is a gap
-                entry = {"account_id": job.account_id, "status": UNREACHABLE,
-                         "error": f"{type(e).__name__}: {str(e)[:300]}", "regions": [],
-                         "regions_skipped": [], "findings": 0, "coverage_gaps": 0, "api_calls": 0,
-                         "attempts": retries + 1}
+                entry = unreachable(job.account_id, f"{type(e).__name__}: {str(e)[:300]}")
+                entry["attempts"] = retries + 1
             fut.release()  # the result leaves the cluster's memory as soon as it is recorded
             on_done(entry)
     finally:

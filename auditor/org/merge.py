@@ -12,9 +12,10 @@ from pathlib import Path
 from auditor import __version__
 from auditor.fsutil import atomic_write_text, atomic_writer
 from auditor.model import Inventory
-from auditor.org.account import OK, PARTIAL
+from auditor.model.arns import account_of
+from auditor.org.account import OK, PARTIAL, SKIPPED, STATUSES, UNREACHABLE
 from auditor.org.cross import OrgView, build_view, load_facts
-from auditor.org.run import MANIFEST_SCHEMA, OrgError, load_org, read_manifests
+from auditor.org.run import Manifest, OrgError, load_org, read_manifests
 
 ORG_RULES = ("I305", "I306")
 CROSS_FILE = "cross-account.json"
@@ -38,7 +39,7 @@ def organisation_findings(account_id: str, view: OrgView) -> list:
     if failures:
         raise OrgError(f"organisation rule failed: {failures[0].message}")
     # each finding belongs to the account of the principal or role it is about
-    return [replace(f, account_id=f.resource_arn.split(":")[4]) for f in findings]
+    return [replace(f, account_id=account_of(f.resource_arn)) for f in findings]
 
 
 def _load_model(run_dir: Path):
@@ -66,19 +67,15 @@ def merge(run_dir: str | Path, output: str | Path | None = None, say=lambda _: N
     # the cross-account edges, for who-can over the organisation (org/api.py) without
     # deciding every trust again
     atomic_write_text(out / CROSS_FILE, json.dumps({"edges": view.cross_edges}, sort_keys=True))
-    atomic_write_text(out / "manifest.json", json.dumps({
-        "schema": MANIFEST_SCHEMA, "run_id": "merged",
-        "updated": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "accounts": [entries[k] for k in sorted(entries)]}, indent=1))
+    Manifest(out / "manifest.json", "merged", entries).flush()
+    generated_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     summary, per_account = _write_findings(out / "findings.json", run_dir, org, entries, scanned,
-                                           org_findings)
-    rollup = _rollup(org, entries, per_account)
+                                           org_findings, generated_at)
     from auditor.report.org_html import write_org_report
 
     write_org_report(out / "report.html", {
-        "org": org, "entries": entries, "rollup": rollup, "view": view,
-        "findings": [f.to_dict() for f in org_findings], "summary": summary,
-        "generated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")})
+        "org": org, "rollup": _rollup(org, entries, per_account), "view": view, "summary": summary,
+        "generated_at": generated_at})
     say(f"merged {len(scanned)} accounts: {summary['total']} findings, "
         f"{len(view.cross_edges)} cross-account edges, {len(org_findings)} organisation findings")
     return {"accounts": len(scanned), "summary": summary, "cross_edges": len(view.cross_edges),
@@ -90,7 +87,7 @@ def _account_doc(run_dir: Path, account: str) -> dict:
 
 
 def _write_findings(path: Path, run_dir: Path, org, entries: dict, scanned: list[str],
-                    org_findings: list) -> tuple[dict, dict[str, dict[str, int]]]:
+                    org_findings: list, generated_at: str) -> tuple[dict, dict[str, dict[str, int]]]:
     """One findings.json for all accounts, streamed one account at a time; answers the
     summary and, per account, its open findings by severity."""
     from auditor.rules.engine import SEVERITIES
@@ -103,14 +100,15 @@ def _write_findings(path: Path, run_dir: Path, org, entries: dict, scanned: list
                          "error": g["error"], "resource": g.get("target"), "message": g.get("message", ""),
                          "account_id": org.management_account_id} for g in org.gaps]
     for a, e in sorted(entries.items()):
-        if e.get("status") not in (OK, "skipped"):
-            gaps.append({"service": "sts" if e.get("status") == "unreachable" else "ecs-auditor",
-                         "region": "global", "operation": "AssumeRole" if e.get("status") == "unreachable"
-                         else "ScanAccount", "error": e.get("status"), "resource": a,
-                         "message": e.get("error") or "", "account_id": a})
+        status = e.get("status")
+        if status not in (OK, SKIPPED):
+            unreachable = status == UNREACHABLE
+            gaps.append({"service": "sts" if unreachable else "ecs-auditor", "region": "global",
+                         "operation": "AssumeRole" if unreachable else "ScanAccount", "error": status,
+                         "resource": a, "message": e.get("error") or "", "account_id": a})
     with atomic_writer(path) as fh:
         fh.write(json.dumps({"schema": "ecs-auditor/findings/1", "tool_version": __version__,
-                             "generated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                             "generated_at": generated_at,
                              "account_id": org.management_account_id,
                              "organisation_id": org.org_id})[:-1].encode() + b', "findings": [')
         first = True
@@ -137,8 +135,7 @@ def _write_findings(path: Path, run_dir: Path, org, entries: dict, scanned: list
                 put(d)
             del doc
         summary = {"by_severity": by_sev, "total": total, "muted": muted,
-                   "accounts": {s: sum(e.get("status") == s for e in entries.values())
-                                for s in ("ok", "partial", "unreachable", "skipped")}}
+                   "accounts": {s: sum(e.get("status") == s for e in entries.values()) for s in STATUSES}}
         fh.write(b"], " + json.dumps({"regions": sorted(regions), "coverage": {"gaps": gaps},
                                       "summary": summary}, default=str)[1:].encode())
     return summary, per_account

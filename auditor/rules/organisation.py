@@ -8,13 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from auditor.model.arns import account_of
 from auditor.rules.engine import Hit, rule
 from auditor.rules.reads import IAM
-
-
-def _account(arn: str) -> str:
-    parts = arn.split(":")
-    return parts[4] if len(parts) > 4 else ""
 
 
 @rule("I305", "cross-account-escalation", "critical",
@@ -50,10 +46,10 @@ def cross_account_escalation(ctx: Any) -> Iterator[Hit]:
         carried = path["carried_by"]
         via = f", carried by {len(carried)} workload(s) such as {carried[0]}" if carried else ""
         yield Hit(path["start"], "iam-role" if ":role/" in path["start"] else "iam-user",
-                  f"{path['start']} (account {_account(path['start'])}{via}) can become "
-                  f"{path['target']}, admin of account {_account(path['target'])}, in "
+                  f"{path['start']} (account {account_of(path['start'])}{via}) can become "
+                  f"{path['target']}, admin of account {account_of(path['target'])}, in "
                   f"{len(steps)} step(s){' (conditional)' if conditional else ''}.",
-                  evidence={"target": path["target"], "target_account": _account(path["target"]),
+                  evidence={"target": path["target"], "target_account": account_of(path["target"]),
                             "steps": steps, "conditional": conditional, "carried_by": carried},
                   related_arns=tuple({path["target"], *(s.get("to", "") for s in steps)} - {""}),
                   severity="high" if conditional else None, key=path["target"])

@@ -221,3 +221,13 @@ def test_policies_that_could_not_be_read_are_not_guessed_at():
     off = replace(org, policies=tuple(p for p in org.policies if p.kind != SCP))
     user = f"arn:aws:iam::{ACCT}:user/x"
     assert run(off).simulate(ADMIN.arn, "iam:CreateUser", user)["decision"] == "allowed"
+
+
+def test_an_scp_that_cannot_be_parsed_is_a_coverage_gap():
+    bad = OrgPolicy("p-bad", "broken", SCP, "{not json", ("ou-1",))
+    org = organisation()
+    res = run(replace(org, policies=(*org.policies, bad)))
+    gaps = [g for g in res.coverage if g.service == "organizations"]
+    assert [(g.operation, g.error, g.resource) for g in gaps] == [
+        ("DescribePolicy", "MalformedPolicy", "ou-1")]
+    assert "broken" in gaps[0].message and "I101" in gaps[0].affects

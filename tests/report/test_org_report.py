@@ -67,10 +67,8 @@ def hostile_report(tmp_path: Path) -> Path:
         out,
         {
             "org": org,
-            "entries": {},
             "rollup": rollup,
             "view": view,
-            "findings": [],
             "summary": summary,
             "generated_at": "now",
         },
