@@ -5,6 +5,7 @@ credentials: a worker uses its own environment's), so a Dask worker elsewhere ca
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import threading
@@ -15,7 +16,9 @@ from pathlib import Path
 import boto3
 from botocore.credentials import RefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError
-from botocore.session import get_session
+from botocore.hooks import HierarchicalEmitter
+from botocore.loaders import Loader
+from botocore.session import Session, get_session
 
 from auditor.iam.evaluate import DENIED
 from auditor.iam.organisation import levels_verdict, scp_levels
@@ -61,13 +64,12 @@ class AccountJob:
 def member_session(job: AccountJob) -> boto3.session.Session:
     """A session in the member account whose credentials renew themselves: role chaining
     caps a session at one hour (IAM User Guide, "Role chaining"), a big account takes longer."""
-    base = _boto3_session(_core_session(), profile_name=job.settings.profile)
-    sts = base.client("sts", region_name=base.region_name or "us-east-1",
-                      endpoint_url=job.settings.endpoint_url)
+    how = job.settings
+    region, sts = _caller(how.profile, how.endpoint_url)
     kwargs = {"RoleArn": job.role_arn, "RoleSessionName": f"ecs-auditor-{job.run_id}"[:64],
               "DurationSeconds": 3600}
-    if job.settings.external_id:
-        kwargs["ExternalId"] = job.settings.external_id
+    if how.external_id:
+        kwargs["ExternalId"] = how.external_id
 
     def fetch() -> dict:
         c = sts.assume_role(**kwargs)["Credentials"]
@@ -77,20 +79,54 @@ def member_session(job: AccountJob) -> boto3.session.Session:
     creds = RefreshableCredentials.create_from_metadata(fetch(), fetch, "sts-assume-role")
     core = _core_session()
     core._credentials = creds  # botocore has no public setter for refreshable credentials
-    return _boto3_session(core, region_name=base.region_name or "us-east-1")
+    return _boto3_session(core, region_name=region)
 
 
 @functools.cache
-def _shared_loader():
-    from botocore.loaders import create_loader
+def _caller(profile: str | None, endpoint_url: str | None) -> tuple[str, object]:
+    """The auditor's own region and STS client, made once per process: every account is
+    assumed into from the same credentials, and a client is safe to share between threads."""
+    base = _boto3_session(_core_session(), profile_name=profile)
+    region = base.region_name or "us-east-1"
+    return region, base.client("sts", region_name=region, endpoint_url=endpoint_url)
 
-    return create_loader()
+
+class _OneLoadAtATime(Loader):
+    """botocore's loader caches what it parsed but lets every thread parse it: the first
+    accounts, all starting together, would each parse the same models (EC2's is megabytes).
+    Under the lock the first parses and the others find it in the cache."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._lock = threading.RLock()
+
+    def load_service_model(self, *args, **kwargs):
+        with self._lock:
+            return super().load_service_model(*args, **kwargs)
+
+    def load_data_with_path(self, name):
+        with self._lock:
+            return super().load_data_with_path(name)
 
 
-def _core_session():
-    """A botocore session with the process's one loader: service models are parsed once per
-    process, not once per account (they are most of a session's memory and start-up time)."""
-    core = get_session()
+@functools.cache
+def _shared_loader() -> Loader:
+    return _OneLoadAtATime()
+
+
+@functools.cache
+def _builtin_events() -> HierarchicalEmitter:
+    return get_session()._original_handler  # botocore's handlers, registered (and checked) once
+
+
+def _core_session() -> Session:
+    """A botocore session with the process's one loader (service models are parsed once per
+    process, not once per account: they are most of a session's memory and start-up time) and
+    a copy of one set of botocore's own event handlers: registering them anew checks each
+    handler's signature, which cost more CPU than the account's API calls."""
+    with _LOADER_LOCK:
+        events = copy.copy(_builtin_events())
+    core = Session(event_hooks=events, include_builtin_handlers=False)
     core.register_component("data_loader", _shared_loader())
     return core
 

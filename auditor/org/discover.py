@@ -100,37 +100,54 @@ def discover(session, endpoint_url: str | None = None, rate: float = 8.0,
     if not roots:
         raise DiscoveryError("cannot list the organisation's root (ListRoots answered nothing)")
     root = roots[0]
-    units = [OrgUnit(root["Id"], root.get("Name", "Root"))]
-    raw_accounts: list[tuple[dict, str]] = []
-    level = [root["Id"]]
-    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="org-tree") as pool:
-        while level:  # breadth-first, one level at a time: each parent's OUs and accounts
-            ous = pool.map(lambda parent: c.pages("list_organizational_units_for_parent",
-                                                  "OrganizationalUnits", parent, ParentId=parent), level)
-            accts = pool.map(lambda parent: c.pages("list_accounts_for_parent", "Accounts", parent,
-                                                    ParentId=parent), level)
-            children = []
-            for parent, found, members in zip(level, ous, accts, strict=True):
-                units += [OrgUnit(ou["Id"], ou.get("Name", ou["Id"]), parent) for ou in found]
-                children += [ou["Id"] for ou in found]
-                raw_accounts += [(a, parent) for a in members]
-            level = children
+    # The policies (which need nothing from the tree) are read while the tree is walked.
+    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="org") as pool, \
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="org-policies") as reader:
+        policies_read = reader.submit(_policies, c, pool)
+        units, raw_accounts = _tree(c, pool, root)
+        policies = policies_read.result()
     # SUSPENDED / PENDING_CLOSURE accounts cannot be assumed into
     active = [(a, parent) for a, parent in raw_accounts if a.get("Status", "ACTIVE") == "ACTIVE"]
     accounts = [OrgAccount(str(a["Id"]), a.get("Name", ""), a.get("Email", ""), "ACTIVE", parent)
                 for a, parent in active]
-    # Two calls per policy: a few in flight, all under the bucket.
-    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="org") as pool:
-        summaries = [(kind, s) for kind in (SCP, RCP)
-                     for s in c.pages("list_policies", "Policies", kind, Filter=kind)]
-        policies = list(pool.map(lambda ks: _policy(c, *ks), summaries))
-        if tags:
+    if tags:
+        with ThreadPoolExecutor(max_workers=4, thread_name_prefix="org-tags") as pool:
             accounts = _tagged(c, pool, accounts)
     if say:
         say(f"organisation {info['Id']}: {len(accounts)} active accounts, {len(units) - 1} OUs, "
             f"{len(policies)} SCPs and RCPs")
     return Organisation(info["Id"], str(info.get("MasterAccountId", "")), root["Id"], tuple(units),
                         tuple(sorted(accounts, key=lambda a: a.account_id)), tuple(policies), tuple(c.gaps))
+
+
+def _tree(c: _Caller, pool: ThreadPoolExecutor, root: dict) -> tuple[list[OrgUnit], list[tuple[dict, str]]]:
+    """Breadth-first, one level at a time: each parent's OUs and accounts side by side."""
+    units = [OrgUnit(root["Id"], root.get("Name", "Root"))]
+    raw_accounts: list[tuple[dict, str]] = []
+    level = [root["Id"]]
+    while level:
+        ous = pool.map(lambda parent: c.pages("list_organizational_units_for_parent",
+                                              "OrganizationalUnits", parent, ParentId=parent), level)
+        accts = pool.map(lambda parent: c.pages("list_accounts_for_parent", "Accounts", parent,
+                                                ParentId=parent), level)
+        children = []
+        for parent, found, members in zip(level, ous, accts, strict=True):
+            units += [OrgUnit(ou["Id"], ou.get("Name", ou["Id"]), parent) for ou in found]
+            children += [ou["Id"] for ou in found]
+            raw_accounts += [(a, parent) for a in members]
+        level = children
+    return units, raw_accounts
+
+
+def _policies(c: _Caller, pool: ThreadPoolExecutor) -> list[OrgPolicy]:
+    """Both kinds listed side by side, then two calls per policy (its document, its targets)."""
+    listed = [pool.submit(c.pages, "list_policies", "Policies", kind, Filter=kind) for kind in (SCP, RCP)]
+    summaries = [(kind, s) for kind, found in zip((SCP, RCP), listed, strict=True) for s in found.result()]
+    docs = [pool.submit(c.one, "describe_policy", s["Id"], PolicyId=s["Id"]) for _, s in summaries]
+    targets = [pool.submit(c.pages, "list_targets_for_policy", "Targets", s["Id"], PolicyId=s["Id"])
+               for _, s in summaries]
+    return [_policy(kind, summary, doc.result(), found.result())
+            for (kind, summary), doc, found in zip(summaries, docs, targets, strict=True)]
 
 
 def _tagged(c: _Caller, pool: ThreadPoolExecutor, accounts: list[OrgAccount]) -> list[OrgAccount]:
@@ -148,14 +165,12 @@ def read_tags(session, org: Organisation, endpoint_url: str | None = None, rate:
     return replace(org, accounts=tuple(accounts), gaps=org.gaps + tuple(c.gaps))
 
 
-def _policy(c: _Caller, kind: str, summary: dict) -> OrgPolicy:
+def _policy(kind: str, summary: dict, desc: dict | None, targets: list[dict]) -> OrgPolicy:
     pid = summary["Id"]
-    desc = c.one("describe_policy", pid, PolicyId=pid)
     content = (desc or {}).get("Policy", {}).get("Content")
     try:
         document = json.loads(content) if isinstance(content, str) else content
     except ValueError:
         document = content  # kept as text: the engine reports it as malformed
-    targets = c.pages("list_targets_for_policy", "Targets", pid, PolicyId=pid)
     return OrgPolicy(pid, summary.get("Name", pid), kind, document,
-                     tuple(sorted(t["TargetId"] for t in targets)), bool(summary.get("AwsManaged")))
+        tuple(sorted(t["TargetId"] for t in targets)), bool(summary.get("AwsManaged")))
