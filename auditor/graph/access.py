@@ -17,6 +17,7 @@ from auditor.graph.answers import (
     WhoCanEntry,
 )
 from auditor.graph.escalation import EscalationPath, Finder, Reach, Targets, find_reach
+from auditor.graph.host_paths import agent_credential_edges, register_instance_edges
 from auditor.graph.paths import (
     Edge,
     assume_role_edges,
@@ -295,10 +296,12 @@ class AccessModel:
 
     @cached_property
     def other_edges(self) -> dict[str, list[Edge]]:
-        """The edges that are not ECS task-role routes: sts:AssumeRole, instance roles, and task
-    roles reached by pushing an image they pull by a mutable tag."""
+        """The edges that are not ECS task-role routes: sts:AssumeRole, instance roles, task roles
+        reached by pushing an image they pull by a mutable tag, and task roles on EC2 capacity
+        reached as its ECS agent (graph/host_paths.py)."""
         out: dict[str, list[Edge]] = {}
-        for more in (assume_role_edges(self), instance_role_edges(self), image_push_edges(self)):
+        for more in (assume_role_edges(self), instance_role_edges(self), image_push_edges(self),
+                     agent_credential_edges(self), register_instance_edges(self)):
             for src, es in more.items():
                 out.setdefault(src, []).extend(es)
         return out
@@ -333,7 +336,7 @@ class AccessModel:
         return tuple(out)
 
     @cached_property
-    def launch_capacity(self) -> frozenset[str] | None:
+    def launch_capacity(self) -> dict[str, tuple[str, ...]] | None:
         from auditor.graph.escalation import launch_capacity
 
         return launch_capacity(self.inv)

@@ -21,7 +21,7 @@ from auditor.iam.glob import resource_glob
 @dataclass(frozen=True)
 class Edge:
     target: str
-    kind: str  # assume-role | ecs (a task-role route of graph/escalation.py) | instance-role
+    kind: str  # assume-role | ecs (a route of graph/escalation.py) | one of STRONGER_KINDS
     conditional: bool
     steps: tuple[dict, ...] = ()  # its own steps, when not an ecs route (built on demand)
 
@@ -215,6 +215,10 @@ def escalating(model, direct: set[str]) -> list:
     return out
 
 
+# Edges that reach another principal by an ECS step of their own (not sts:AssumeRole).
+STRONGER_KINDS = ("instance-role", "image-push", "agent-credentials", "register-instance")
+
+
 def chained_escalations(model) -> dict[str, tuple[list[dict], str]]:
     """Principals, not admin and without a direct ECS route of graph/escalation.py, that still
     obtain a stronger principal by a path that includes an ECS step: a new task reaching an
@@ -228,7 +232,7 @@ def chained_escalations(model) -> dict[str, tuple[list[dict], str]]:
     direct = set(model.escalation)
     stronger = {}
     for src, es in edges.items():
-        for e in (x for x in es if x.kind in ("instance-role", "image-push")):
+        for e in (x for x in es if x.kind in STRONGER_KINDS):
             p, t = model.principals.get(src), model.principals.get(e.target)
             if p and t and gained_count(p.grant_keys, t.grant_keys):
                 stronger.setdefault(src, e)
