@@ -54,21 +54,18 @@ def _step(p: Principal, action: str, resource: str, context=None) -> dict | None
     return {"action": action, "resource": resource, "decision": v.decision}
 
 
-def launch_capacity(inv) -> frozenset[str] | None:
-    """The launch actions the account's ECS resources make usable (ECS API Reference): RunTask
-    and CreateService need a cluster, StartTask registered container instances, UpdateService
-    a service. None when ECS was not read in full (an IAM-only audit, a failed call): then no
-    launch is ruled out."""
+def launch_capacity(inv) -> dict[str, tuple[str, ...]] | None:
+    """Launch action -> the clusters it can launch on (ECS API Reference): RunTask and
+    CreateService any cluster, StartTask one with registered container instances,
+    UpdateService one with a service. None when ECS was not read in full (an IAM-only audit,
+    a failed call): then no launch is ruled out."""
     if "ecs:ListClusters" not in inv.call_counts or any(g.service == "ecs" for g in inv.gaps):
         return None
-    out = set()
-    if inv.clusters:
-        out |= {"ecs:RunTask", "ecs:CreateService"}
-    if inv.container_instances:
-        out.add("ecs:StartTask")
-    if inv.services:
-        out.add("ecs:UpdateService")
-    return frozenset(out)
+    clusters = tuple(c.arn for c in inv.clusters)
+    out = {"ecs:RunTask": clusters, "ecs:CreateService": clusters,
+           "ecs:StartTask": tuple(sorted({ci.cluster_arn for ci in inv.container_instances})),
+           "ecs:UpdateService": tuple(sorted({s.cluster_arn for s in inv.services}))}
+    return {a: cs for a, cs in out.items() if cs}
 
 
 class Finder:
@@ -76,14 +73,17 @@ class Finder:
 
     def __init__(self, p: Principal, td_roles: dict[str, list[str]],
                  exec_services: list[tuple[str, str, str]],
-                 capacity: frozenset[str] | None = None) -> None:
+                 capacity: dict[str, tuple[str, ...]] | None = None) -> None:
         self.p, self.td_roles, self.exec_services = p, td_roles, exec_services
         g = p.grants
         self.can_pass = "iam:passrole" in g
-        usable = set(LAUNCH_NEW) if capacity is None else set(capacity)
-        if capacity is not None and "ecs:createcluster" in g:
-            usable |= {"ecs:RunTask", "ecs:CreateService"}  # it can make the cluster first
-        self.launchers = [a for a in LAUNCH_NEW if a.lower() in g and a in usable]
+        self.launch_steps: dict[str, dict] = {}
+        if self.can_pass:  # a launch matters only with a role to pass
+            for a in LAUNCH_NEW:
+                step = self._launch(a, capacity) if a.lower() in g else None
+                if step:
+                    self.launch_steps[a] = step
+        self.launchers = list(self.launch_steps)
         self.register = _step(p, "ecs:RegisterTaskDefinition", "*") \
             if "ecs:registertaskdefinition" in g else None
         self.can_exec = "ecs:executecommand" in g
@@ -94,6 +94,24 @@ class Finder:
                                  for st in p.statements + (p.boundary or ())
                                  if names_action(st, "iam:passrole")):
             self._pass_all = _step(p, "iam:PassRole", "*", PASS_CONTEXT)
+
+    def _launch(self, action: str, capacity: dict[str, tuple[str, ...]] | None) -> dict | None:
+        """The launch call's step on the first cluster that allows it (ecs:cluster is a
+        condition key of the launch calls: a policy may allow them on some clusters only).
+        Unknown clusters (ECS not read), or one it may create: the grant's own answer."""
+        g = self.p.grants
+        found = None
+        for cluster in capacity.get(action, ()) if capacity is not None else ():
+            v = self.p.decide(action, "*", {"ecs:cluster": (cluster,)})
+            if v.decision != DENIED and (found is None or v.decision == "allowed"):
+                found = {"action": action, "resource": cluster, "decision": v.decision}
+                if v.decision == "allowed":
+                    break
+        makes_one = action in ("ecs:RunTask", "ecs:CreateService") and "ecs:createcluster" in g
+        if found or (capacity is not None and not makes_one):
+            return found  # None: nothing it may launch on, and no cluster it could make
+        return {"action": action, "resource": "*",
+                "decision": "conditional" if g[action.lower()].conditional else "allowed"}
 
     def passes(self, role: Principal) -> dict | None:
         if self._pass_all is not False:
@@ -126,20 +144,23 @@ class Finder:
         if self.can_pass and self.launchers:
             passed = self.passes(role)
             if passed:
-                launch = self.launchers[0]
-                cond = "conditional" if p.grants[launch.lower()].conditional else "allowed"
+                launch = self.launch_steps[self.launchers[0]]
                 if self.register:
-                    return "new-task-definition", [passed, self.register, {
-                        "action": launch, "resource": "*", "decision": cond}], []
+                    return "new-task-definition", [passed, self.register, dict(launch)], []
                 override = next((a for a in self.launchers if a in OVERRIDE), None)
                 if override:
-                    return "task-role-override", [passed, {
-                        "action": override, "resource": "*", "decision": cond,
-                        "note": "overrides.taskRoleArn on an existing task definition"}], []
+                    return "task-role-override", [passed, dict(
+                        self.launch_steps[override],
+                        note="overrides.taskRoleArn on an existing task definition")], []
                 if self.td_roles.get(role.arn):
+                    # A service moved onto an existing definition runs only that definition's
+                    # own code (services take no command override): it gains the role only
+                    # with control over the image or what it reads.
                     tds = self.td_roles[role.arn]
                     return "existing-task-definition", [passed, {
-                        "action": launch, "resource": tds[0], "decision": cond}], tds[:5]
+                        "action": launch["action"], "resource": tds[0], "decision": "conditional",
+                        "note": "runs the definition's own code: needs control over its image "
+                                "or inputs"}], tds[:5]
         if self.can_exec:
             for svc, cluster, task_role in self.exec_services:
                 if task_role == role.arn:
@@ -183,7 +204,7 @@ class Targets:
 
 def find_reach(p: Principal, targets: Targets, td_roles: dict[str, list[str]],
                exec_services: list[tuple[str, str, str]],
-               capacity: frozenset[str] | None = None) -> Reach | None:
+               capacity: dict[str, tuple[str, ...]] | None = None) -> Reach | None:
     finder = Finder(p, td_roles, exec_services, capacity)
     if not finder.capable:
         return None

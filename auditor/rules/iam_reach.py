@@ -113,10 +113,16 @@ def escalate_via_ecs(ctx: AuditContext) -> Iterator[Hit]:
     running a stronger role (when Exec can open a shell there), a new task without a task role
     on EC2 capacity whose instances answer IMDS (the instance role, no PassRole needed),
     pushing an image to one of the account's ECR repositories whose tags are mutable while a
-    stronger task definition pulls it by tag (conditional: it waits for a new task); and
+    stronger task definition pulls it by tag (conditional: it waits for a new task); an
+    instance role allowed the ECS agent's ecs:DiscoverPollEndpoint and ecs:Poll, which is
+    sent the credentials of the tasks on its instances (ECScape; conditional for EC2 services
+    of the cluster not yet placed there); ecs:RegisterContainerInstance with the agent's calls,
+    which joins a host to a cluster and is given tasks of its EC2 services (conditional); and
     those that get there by sts:AssumeRole first (a path of any length, each step in the
     evidence). A launch counts only where the account has what it needs: StartTask container
-    instances, RunTask and CreateService a cluster (or ecs:CreateCluster), UpdateService a service.
+    instances, RunTask and CreateService a cluster (or ecs:CreateCluster), UpdateService a
+    service, on a cluster the policy's ecs:cluster condition allows. Moving a service onto an
+    existing task definition runs only that definition's code: conditional.
 
     Why is this bad: The principal's own policy understates what it can do.
 
@@ -129,6 +135,9 @@ def escalate_via_ecs(ctx: AuditContext) -> Iterator[Hit]:
     References:
     - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html
     - https://docs.aws.amazon.com/AmazonECS/latest/developerguide/security-iam-awsmanpol.html
+    - https://docs.aws.amazon.com/AmazonECS/latest/developerguide/security-considerations.html
+    - https://pathfinding.cloud (ECS paths ecs-001 to ecs-009)
+    - Sweet Security, "ECScape" (2025): agent credentials of co-hosted tasks
     """
     if not ctx.iam_collected:
         return

@@ -93,7 +93,14 @@ def test_task_role_override_with_existing_task_definition():
 def test_update_service_to_an_existing_task_definition_that_uses_the_role():
     td = task_def("batch", task_role=STRONG)
     dev = user("dev", allow(["iam:PassRole", "ecs:UpdateService"]))
-    assert ("dev", "strong", "existing-task-definition") in paths(dev, tds=[td])[1]
+    m, found = paths(dev, tds=[td])
+    assert ("dev", "strong", "existing-task-definition") in found
+    # It runs only the definition's own code (a service takes no command override): at most
+    # conditional, unlike RunTask's override, which is certain.
+    [path] = m.escalation_paths
+    assert path.conditional and path.steps[-1]["decision"] == "conditional"
+    runner = user("dev", allow(["iam:PassRole", "ecs:RunTask"]))
+    assert not paths(runner, tds=[td])[0].escalation_paths[0].conditional
     assert paths(dev)[1] == []  # no task definition uses it: nothing to update to
 
 

@@ -44,3 +44,29 @@ def test_nothing_is_ruled_out_when_ecs_was_not_read_in_full():
     assert targets("ecs:StartTask", call_counts={}) == {ADMIN.arn}  # IAM-only
     gap = Gap("ecs", R, "ListContainerInstances", "AccessDeniedException")
     assert targets("ecs:StartTask", gaps=(gap,)) == {ADMIN.arn}
+
+
+def launch_step(*statements, **kw):
+    dev = user("dev", allow(["iam:PassRole", "ecs:RegisterTaskDefinition"]), *statements)
+    inv = replace(inventory(roles=[ADMIN], users=[dev], call_counts=READ), **kw)
+    reach = AccessModel(inv).escalation.get(dev.arn)
+    return reach.paths[0].steps[-1] if reach else None
+
+
+def on_cluster(arn):
+    # ecs:cluster is a condition key of RunTask (Service Authorization Reference, Amazon ECS)
+    return {"Effect": "Allow", "Action": "ecs:RunTask", "Resource": "*",
+            "Condition": {"ArnEquals": {"ecs:cluster": arn}}}
+
+
+def test_a_launch_allowed_on_an_existing_cluster_is_certain_and_names_it():
+    step = launch_step(on_cluster(CLUSTER))
+    assert step == {"action": "ecs:RunTask", "resource": CLUSTER, "decision": "allowed"}
+
+
+def test_a_launch_allowed_only_on_a_cluster_that_does_not_exist_is_no_route():
+    other = f"arn:aws:ecs:{R}:111122223333:cluster/elsewhere"
+    assert launch_step(on_cluster(other)) is None
+    # unless it may create that cluster first; and unknown clusters (IAM-only) stay possible
+    assert launch_step(on_cluster(other), allow("ecs:CreateCluster"))["decision"] == "conditional"
+    assert launch_step(on_cluster(other), call_counts={})["decision"] == "conditional"
