@@ -376,6 +376,22 @@ class AccessModel:
         """The detailed paths (most gained first for each principal)."""
         return [path for reach in self.escalation.values() for path in reach.paths]
 
+    @cached_property
+    def chained_paths(self) -> list[EscalationPath]:
+        """Principals without a direct ECS route that still obtain a stronger principal by a
+        path of several steps (graph/paths.py chained_escalations), one path each."""
+        from auditor.graph.escalation import gained_count
+        from auditor.graph.paths import chained_escalations
+
+        out = []
+        for principal, (steps, target) in sorted(chained_escalations(self).items()):
+            mine, theirs = self.principals[principal], self.principals.get(target)
+            gained = gained_count(mine.grant_keys, theirs.grant_keys) if theirs else 0
+            sample = [a for a in theirs.highlight_order if a not in mine.grant_keys][:8] if theirs else []
+            out.append(EscalationPath(principal, target, "path", steps,
+                                      any(st["decision"] == "conditional" for st in steps), gained, sample))
+        return out
+
     def escalation_path(self, principal: str, target: str) -> EscalationPath | None:
         reach = self.escalation.get(principal)
         if reach is None or target not in reach.targets:

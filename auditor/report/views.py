@@ -135,7 +135,7 @@ def paths_view(result) -> list[dict]:
     take the same steps are listed once together, certain and conditional apart."""
     model = result.model
     by_target: dict[str, list] = {}
-    for p in model.escalation_paths:
+    for p in model.escalation_paths + model.chained_paths:
         by_target.setdefault(p.target_role, []).append(p)
     groups, drawn = [], set()
     for target, paths in sorted(by_target.items(), key=lambda kv: _gain_rank(model, *kv))[:MAX_TARGETS]:
@@ -194,8 +194,9 @@ def finding_links(result) -> dict[str, list[dict]]:
         for arn in (w.arn, *(s.arn for s in w.services)):
             workloads.setdefault(arn, (f"workload {w.task_definition.family}:{w.task_definition.revision}",
                                        anchor("w", w.arn)))
-    targets = {p.target_role for p in result.model.escalation_paths}
-    principals = {p.principal: p.target_role for p in result.model.escalation_paths}
+    every = result.model.escalation_paths + result.model.chained_paths
+    targets = {p.target_role for p in every}
+    principals = {p.principal: p.target_role for p in every}
     costed = {r.service_arn for r in result.costs}
     out = {}
     for f in result.findings:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.graph.paths import chained_escalations
 from auditor.rules.context import AuditContext
 from auditor.rules.engine import Hit, lower_severity, rule
 from auditor.rules.hits import td_hit
@@ -155,7 +154,8 @@ def escalate_via_ecs(ctx: AuditContext) -> Iterator[Hit]:
                   related_arns=tuple(p.target_role for p in paths) + carriers,
                   severity=lower_severity("high") if all(p.conditional for p in paths) else None,
                   exposure_of=carriers)
-    for principal, (steps, target) in sorted(chained_escalations(ctx.model).items()):
+    for path in ctx.model.chained_paths:
+        principal, steps, target = path.principal, path.steps, path.target_role
         usage = ctx.model.role_usage.get(principal, {})
         carriers = ctx.workload_arns([w for ws in usage.values() for w in ws])
         hops = [s["action"] for s in steps]

@@ -146,7 +146,7 @@ def test_escalation_paths_are_grouped_by_target_admin_first(browser, demo):
     page = _page(browser, SIZES[1])
     page.goto(html.as_uri() + "#paths")
     groups = page.locator("#paths .path")
-    targets = {p.target_role for p in result.model.escalation_paths}
+    targets = {p.target_role for p in result.model.escalation_paths + result.model.chained_paths}
     expect(groups).to_have_count(len(targets))
     admins = [result.model.is_admin(t) for t in targets]
     if any(admins):
