@@ -16,7 +16,7 @@ from auditor.graph.answers import (
     WhoCan,
     WhoCanEntry,
 )
-from auditor.graph.escalation import EscalationPath, Finder, Reach, Targets, find_reach
+from auditor.graph.escalation import EcsFacts, EscalationPath, Finder, Reach, Targets, find_reach
 from auditor.graph.host_paths import agent_credential_edges, register_instance_edges
 from auditor.graph.paths import (
     Edge,
@@ -336,40 +336,36 @@ class AccessModel:
         return tuple(out)
 
     @cached_property
-    def launch_capacity(self) -> dict[str, tuple[str, ...]] | None:
-        from auditor.graph.escalation import launch_capacity
-
-        return launch_capacity(self.inv)
-
-    @cached_property
     def escalation(self) -> dict[str, Reach]:
         """Principal -> what it can reach through ECS (only principals that are not admin)."""
-        td_roles, exec_services = self._ecs_usage
-        capable = [p for p in self.principals.values()
-                   if Finder(p, td_roles, exec_services, self.launch_capacity).capable
-                   and not self.is_admin(p.arn)]
+        facts = self.ecs_facts
+        capable = [f for p in self.principals.values()
+                   if (f := Finder(p, facts)).capable and not self.is_admin(p.arn)]
         if not capable:
             return {}
         targets = Targets([self.principals[r.arn] for r in self.inv.roles
                            if r.arn in self.principals and self.trusts(r.arn, ECS_TASKS)])
         out = {}
-        for p in capable:
-            reach = find_reach(p, targets, td_roles, exec_services, self.launch_capacity)
+        for finder in capable:
+            reach = find_reach(finder, targets)
             if reach:
-                out[p.arn] = reach
+                out[finder.p.arn] = reach
         return out
 
     @cached_property
-    def _ecs_usage(self) -> tuple[dict[str, list[str]], list[tuple[str, str, str]]]:
-        """Task role -> task definitions using it, and where ECS Exec opens a shell (worked out
-        once: every escalation path asks)."""
-        from auditor.graph.exec_ready import exec_targets
+    def ecs_facts(self) -> EcsFacts:
+        """Task role -> task definitions using it, where ECS Exec opens a shell (or would, once
+        enabled), where tasks can be launched, the task definitions there are to override."""
+        from auditor.graph.escalation import ecs_read, launch_capacity
+        from auditor.graph.exec_ready import exec_enablable, exec_targets
 
         td_roles: dict[str, list[str]] = {}
         for td in self.inv.task_definitions:
             if td.task_role_arn:
                 td_roles.setdefault(td.task_role_arn, []).append(td.arn)
-        return td_roles, exec_targets(self)
+        tds = tuple((td.arn, td.execution_role_arn) for td in self.inv.task_definitions) \
+            if ecs_read(self.inv) else None
+        return EcsFacts(td_roles, exec_targets(self), exec_enablable(self), launch_capacity(self.inv), tds)
 
     @property
     def escalation_paths(self) -> list[EscalationPath]:
@@ -399,9 +395,7 @@ class AccessModel:
         known = next((x for x in reach.paths if x.target_role == target), None)
         if known:
             return known
-        td_roles, exec_services = self._ecs_usage
-        return Finder(self.principals[principal], td_roles, exec_services,
-                      self.launch_capacity).path(self.principals[target])
+        return Finder(self.principals[principal], self.ecs_facts).path(self.principals[target])
 
     def exec_principals(self, service_arn: str) -> list[ExecPrincipal]:
         s = self.inv.index.service[service_arn]

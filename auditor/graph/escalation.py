@@ -59,7 +59,7 @@ def launch_capacity(inv) -> dict[str, tuple[str, ...]] | None:
     CreateService any cluster, StartTask one with registered container instances,
     UpdateService one with a service. None when ECS was not read in full (an IAM-only audit,
     a failed call): then no launch is ruled out."""
-    if "ecs:ListClusters" not in inv.call_counts or any(g.service == "ecs" for g in inv.gaps):
+    if not ecs_read(inv):
         return None
     clusters = tuple(c.arn for c in inv.clusters)
     out = {"ecs:RunTask": clusters, "ecs:CreateService": clusters,
@@ -68,25 +68,35 @@ def launch_capacity(inv) -> dict[str, tuple[str, ...]] | None:
     return {a: cs for a, cs in out.items() if cs}
 
 
+def ecs_read(inv) -> bool:
+    return "ecs:ListClusters" in inv.call_counts and not any(g.service == "ecs" for g in inv.gaps)
+
+
+@dataclass(frozen=True)
+class EcsFacts:
+    """What the account's ECS resources make possible, worked out once per model (every
+    principal's routes ask). None where ECS was not read in full: nothing is ruled out."""
+
+    td_roles: dict[str, list[str]]  # task role -> task definitions that use it
+    exec_targets: list[tuple[str, str, str]]  # (service or task, cluster, task role): Exec works
+    exec_enablable: list[tuple[str, str, str]]  # (service, cluster, task role): would, if enabled
+    capacity: dict[str, tuple[str, ...]] | None = None  # launch_capacity
+    task_definitions: tuple[tuple[str, str | None], ...] | None = None  # (arn, execution role)
+
+
+def _task_in(cluster: str) -> str:
+    """A task of the cluster, as DescribeTasks is asked for one (ids are 32 hex digits)."""
+    prefix, name = cluster.split(":cluster/", 1) if ":cluster/" in cluster else (cluster, "*")
+    return f"{prefix}:task/{name}/{'0' * 32}"
+
+
 class Finder:
     """Escalation through ECS for one principal against the roles that trust ECS."""
 
-    def __init__(self, p: Principal, td_roles: dict[str, list[str]],
-                 exec_services: list[tuple[str, str, str]],
-                 capacity: dict[str, tuple[str, ...]] | None = None) -> None:
-        self.p, self.td_roles, self.exec_services = p, td_roles, exec_services
+    def __init__(self, p: Principal, facts: EcsFacts) -> None:
+        self.p, self.facts = p, facts
         g = p.grants
         self.can_pass = "iam:passrole" in g
-        self.launch_steps: dict[str, dict] = {}
-        if self.can_pass:  # a launch matters only with a role to pass
-            for a in LAUNCH_NEW:
-                step = self._launch(a, capacity) if a.lower() in g else None
-                if step:
-                    self.launch_steps[a] = step
-        self.launchers = list(self.launch_steps)
-        self.register = _step(p, "ecs:RegisterTaskDefinition", "*") \
-            if "ecs:registertaskdefinition" in g else None
-        self.can_exec = "ecs:executecommand" in g
         # When every statement naming iam:PassRole applies to all resources, the answer is the
         # same for every role: decide it once (a principal with PassRole on "*" meets thousands).
         self._pass_all: dict | None | bool = False
@@ -94,12 +104,23 @@ class Finder:
                                  for st in p.statements + (p.boundary or ())
                                  if names_action(st, "iam:passrole")):
             self._pass_all = _step(p, "iam:PassRole", "*", PASS_CONTEXT)
+        self.launch_steps: dict[str, dict] = {}
+        if self.can_pass:  # a launch matters only with a role to pass
+            for a in LAUNCH_NEW:
+                step = self._launch(a) if a.lower() in g else None
+                if step:
+                    self.launch_steps[a] = step
+        self.launchers = list(self.launch_steps)
+        self.register = _step(p, "ecs:RegisterTaskDefinition", "*") \
+            if "ecs:registertaskdefinition" in g else None
+        self.override = self._override() if self.launchers and not self.register else None
+        self.can_exec = "ecs:executecommand" in g
 
-    def _launch(self, action: str, capacity: dict[str, tuple[str, ...]] | None) -> dict | None:
+    def _launch(self, action: str) -> dict | None:
         """The launch call's step on the first cluster that allows it (ecs:cluster is a
         condition key of the launch calls: a policy may allow them on some clusters only).
         Unknown clusters (ECS not read), or one it may create: the grant's own answer."""
-        g = self.p.grants
+        g, capacity = self.p.grants, self.facts.capacity
         found = None
         for cluster in capacity.get(action, ()) if capacity is not None else ():
             v = self.p.decide(action, "*", {"ecs:cluster": (cluster,)})
@@ -107,11 +128,50 @@ class Finder:
                 found = {"action": action, "resource": cluster, "decision": v.decision}
                 if v.decision == "allowed":
                     break
+        if found is None and action == "ecs:StartTask" and capacity is not None:
+            found = self._on_registered_host(capacity.get("ecs:RunTask", ()))
         makes_one = action in ("ecs:RunTask", "ecs:CreateService") and "ecs:createcluster" in g
         if found or (capacity is not None and not makes_one):
             return found  # None: nothing it may launch on, and no cluster it could make
         return {"action": action, "resource": "*",
                 "decision": "conditional" if g[action.lower()].conditional else "allowed"}
+
+    def _on_registered_host(self, clusters: tuple[str, ...]) -> dict | None:
+        """StartTask with no container instance yet: on one it registers itself (pathfinding
+        ecs-007, Reversec 2025), which needs a host it controls, so conditional."""
+        if "ecs:registercontainerinstance" not in self.p.grants:
+            return None
+        for cluster in clusters:
+            joined = self.p.decide("ecs:RegisterContainerInstance", cluster)
+            start = self.p.decide("ecs:StartTask", "*", {"ecs:cluster": (cluster,)})
+            if DENIED not in (joined.decision, start.decision):
+                return {"action": "ecs:StartTask", "resource": cluster, "decision": "conditional",
+                        "note": "on a container instance it registers (ecs:RegisterContainerInstance): "
+                                "needs a host it controls"}
+        return None
+
+    def _override(self) -> list[dict] | None:
+        """RunTask / StartTask of an existing task definition with overrides.taskRoleArn and a
+        new command (pathfinding ecs-008, ecs-009): it needs a task definition to override, and
+        PassRole on that definition's execution role too."""
+        launcher = next((a for a in self.launchers if a in OVERRIDE), None)
+        if launcher is None:
+            return None
+        step = dict(self.launch_steps[launcher], note="overrides.taskRoleArn and the command")
+        tds = self.facts.task_definitions
+        if tds is None:
+            return [step]  # the account's task definitions are not known: not ruled out
+        for td, execution_role in tds:
+            if execution_role is None:
+                return [dict(step, note=f"overrides.taskRoleArn and the command of {td}")]
+            passed = _step(self.p, "iam:PassRole", execution_role, PASS_CONTEXT)
+            if passed:
+                return [dict(passed, note=f"the execution role of {td}"),
+                        dict(step, note=f"overrides.taskRoleArn and the command of {td}")]
+        return None
+
+    def _service_launcher(self) -> str | None:
+        return next((a for a in self.launchers if a not in OVERRIDE), None)
 
     def passes(self, role: Principal) -> dict | None:
         if self._pass_all is not False:
@@ -125,48 +185,67 @@ class Finder:
     @property
     def reaches_every_role(self) -> bool:
         """PassRole on every role and a way to launch a new task with it."""
-        return bool(self._pass_all) and bool(self.launchers) and (
-            bool(self.register) or any(a in OVERRIDE for a in self.launchers))
+        return bool(self._pass_all) and bool(self.register or self.override) and bool(self.launchers)
 
     def reachable(self, role: Principal) -> bool:
         """Whether `role` can be obtained (what route() says, without building its steps)."""
         if self.can_pass and self.launchers and (
                 self._pass_all if self._pass_all is not False else self.passes(role)):
-            if self.register or any(a in OVERRIDE for a in self.launchers) or \
-                    self.td_roles.get(role.arn):
+            if self.register or self.override or (
+                    self.facts.td_roles.get(role.arn) and self._service_launcher()):
                 return True
-        return self.can_exec and any(t == role.arn for _, _, t in self.exec_services) and \
-            self.route(role) is not None
+        f = self.facts
+        return self.can_exec and any(t == role.arn for _, _, t in f.exec_targets + f.exec_enablable) \
+            and self.route(role) is not None
 
     def route(self, role: Principal) -> tuple[str, list[dict], list[str]] | None:
         """(kind, steps, via) of the first way to obtain `role`, or None."""
-        p = self.p
         if self.can_pass and self.launchers:
             passed = self.passes(role)
             if passed:
-                launch = self.launch_steps[self.launchers[0]]
                 if self.register:
+                    launch = self.launch_steps[self.launchers[0]]
                     return "new-task-definition", [passed, self.register, dict(launch)], []
-                override = next((a for a in self.launchers if a in OVERRIDE), None)
-                if override:
-                    return "task-role-override", [passed, dict(
-                        self.launch_steps[override],
-                        note="overrides.taskRoleArn on an existing task definition")], []
-                if self.td_roles.get(role.arn):
+                if self.override:
+                    return "task-role-override", [passed, *(dict(s) for s in self.override)], []
+                service = self._service_launcher()
+                if self.facts.td_roles.get(role.arn) and service:
                     # A service moved onto an existing definition runs only that definition's
                     # own code (services take no command override): it gains the role only
                     # with control over the image or what it reads.
-                    tds = self.td_roles[role.arn]
+                    tds = self.facts.td_roles[role.arn]
                     return "existing-task-definition", [passed, {
-                        "action": launch["action"], "resource": tds[0], "decision": "conditional",
+                        "action": service, "resource": tds[0], "decision": "conditional",
                         "note": "runs the definition's own code: needs control over its image "
                                 "or inputs"}], tds[:5]
-        if self.can_exec:
-            for svc, cluster, task_role in self.exec_services:
-                if task_role == role.arn:
-                    step = _step(p, "ecs:ExecuteCommand", cluster)
-                    if step:
-                        return "execute-command", [step], [svc]
+        return self._exec_route(role) if self.can_exec else None
+
+    def _exec_route(self, role: Principal) -> tuple[str, list[dict], list[str]] | None:
+        """A shell in a task running the role (pathfinding ecs-006): ExecuteCommand, and
+        DescribeTasks for the container's runtime id the session needs; or first
+        UpdateService --enable-execute-command --force-new-deployment on a service whose
+        tasks would take a shell (no PassRole: the task definition does not change)."""
+        p = self.p
+        for where, cluster, task_role in self.facts.exec_targets:
+            if task_role != role.arn:
+                continue
+            steps = [_step(p, "ecs:ExecuteCommand", cluster, {"ecs:cluster": (cluster,)}),
+                     _step(p, "ecs:DescribeTasks", where if ":task/" in where else _task_in(cluster),
+                           {"ecs:cluster": (cluster,)})]
+            if all(steps):
+                return "execute-command", steps, [where]
+        if "ecs:updateservice" not in p.grants:
+            return None
+        for svc, cluster, task_role in self.facts.exec_enablable:
+            if task_role != role.arn:
+                continue
+            context = {"ecs:cluster": (cluster,)}
+            update = _step(p, "ecs:UpdateService", svc, context)
+            steps = [update and dict(update, note="--enable-execute-command --force-new-deployment"),
+                     _step(p, "ecs:ExecuteCommand", cluster, context),
+                     _step(p, "ecs:DescribeTasks", _task_in(cluster), context)]
+            if all(steps):
+                return "enable-execute-command", steps, [svc]
         return None
 
     def path(self, role: Principal) -> EscalationPath | None:
@@ -202,12 +281,8 @@ class Targets:
         return [size - n for size, n in zip(self.sizes, shared, strict=True)]
 
 
-def find_reach(p: Principal, targets: Targets, td_roles: dict[str, list[str]],
-               exec_services: list[tuple[str, str, str]],
-               capacity: dict[str, tuple[str, ...]] | None = None) -> Reach | None:
-    finder = Finder(p, td_roles, exec_services, capacity)
-    if not finder.capable:
-        return None
+def find_reach(finder: Finder, targets: Targets) -> Reach | None:
+    p = finder.p
     gains = targets.gains(p.grant_keys)
     # Only a stronger role is worth reporting, and only one that can be obtained.
     if finder.reaches_every_role:

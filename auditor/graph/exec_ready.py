@@ -56,3 +56,16 @@ def exec_targets(model) -> list[tuple[str, str, str]]:
                 not exec_blockers(model, td, t.launch_type == "FARGATE", t.platform_version):
             out.append((t.arn, t.cluster_arn, td.task_role_arn))
     return out
+
+
+def exec_enablable(model) -> list[tuple[str, str, str]]:
+    """(service ARN, cluster, task role) for each service with Exec off whose tasks would take
+    a shell once UpdateService --enable-execute-command replaces them."""
+    ix = model.inv.index
+    out = []
+    for s in model.inv.services:
+        td = ix.task_definition.get(s.task_definition_arn)
+        if not s.enable_execute_command and td and td.task_role_arn and \
+                not exec_blockers(model, td, s.uses_fargate, s.platform_version):
+            out.append((s.arn, s.cluster_arn, td.task_role_arn))
+    return out

@@ -115,9 +115,13 @@ METHODS: tuple[Method, ...] = (
        certain=False),
     _m("PassExistingRoleToNewEcsTaskSet", "task-role", "iam:PassRole", "ecs:RegisterTaskDefinition",
        "ecs:CreateTaskSet", sources=(PATHFINDING,), certain=False),
-    _m("EcsExecIntoTask", "task-role", "ecs:ExecuteCommand", sources=(PATHFINDING,), certain=False),
+    _m("RegisterContainerInstanceThenStartTask", "task-role", "iam:PassRole",
+       "ecs:RegisterContainerInstance", "ecs:StartTask", sources=(PATHFINDING,), certain=False),
+    # the session needs the container's runtime id, which DescribeTasks gives (ecs-006)
+    _m("EcsExecIntoTask", "task-role", "ecs:ExecuteCommand", "ecs:DescribeTasks", sources=(PATHFINDING,),
+       certain=False),
     _m("EnableEcsExecThenExecute", "task-role", "ecs:UpdateService", "ecs:ExecuteCommand",
-       sources=(PATHFINDING,), certain=False),
+       "ecs:DescribeTasks", sources=(PATHFINDING,), certain=False),
 )
 
 # name -> actions: the shape the rest of the package reads.

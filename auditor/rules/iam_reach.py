@@ -108,8 +108,11 @@ def escalate_via_ecs(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds IAM principals (not already admin) that can obtain a more privileged
     role through ECS: iam:PassRole on a role trusting ecs-tasks.amazonaws.com with
     ecs:RegisterTaskDefinition and RunTask/StartTask/CreateService/UpdateService, a taskRoleArn
-    override on RunTask/StartTask, ecs:ExecuteCommand into a service or a task started with Exec
-    running a stronger role (when Exec can open a shell there), a new task without a task role
+    and command override on RunTask/StartTask of an existing task definition (PassRole on its
+    execution role too), StartTask on a container instance it registers itself
+    (ecs:RegisterContainerInstance, conditional), ecs:ExecuteCommand with ecs:DescribeTasks into
+    a service or a task started with Exec running a stronger role (when Exec can open a shell
+    there), or UpdateService --enable-execute-command first, a new task without a task role
     on EC2 capacity whose instances answer IMDS (the instance role, no PassRole needed),
     pushing an image to one of the account's ECR repositories whose tags are mutable while a
     stronger task definition pulls it by tag (conditional: it waits for a new task); an

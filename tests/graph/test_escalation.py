@@ -111,12 +111,34 @@ EXEC_READY = role("strong", allow("secretsmanager:*"), allow("s3:*"), allow("ssm
 def test_execute_command_into_a_service_running_a_stronger_role():
     td = task_def("admin", task_role=EXEC_READY)
     svc = service("admin", td, enable_execute_command=True)
-    dev = user("dev", allow("ecs:ExecuteCommand"))
+    dev = user("dev", allow(["ecs:ExecuteCommand", "ecs:DescribeTasks"]))
     m, found = paths(dev, tds=[td], services=[svc], strong=EXEC_READY)
     assert ("dev", "strong", "execute-command") in found
+    assert [s["action"] for s in m.escalation_paths[0].steps] == ["ecs:ExecuteCommand", "ecs:DescribeTasks"]
     assert [p.to_dict() for p in m.exec_principals(svc.arn)] == [{"arn": dev.arn, "decision": "allowed"}]
     off = service("admin", td, enable_execute_command=False)
     assert paths(dev, tds=[td], services=[off], strong=EXEC_READY)[1] == []
+    # the session needs the container's runtime id, which DescribeTasks gives (pathfinding ecs-006)
+    blind = user("dev", allow("ecs:ExecuteCommand"))
+    assert paths(blind, tds=[td], services=[svc], strong=EXEC_READY)[1] == []
+
+
+def test_enabling_exec_on_a_service_then_executing_into_it():
+    """UpdateService --enable-execute-command --force-new-deployment, then ExecuteCommand: no
+    PassRole, the task definition does not change (HackTricks, ECS privesc). Near misses: no
+    UpdateService, and a service whose tasks could not take a shell (no ssmmessages channels)."""
+    td = task_def("admin", task_role=EXEC_READY)
+    off = service("admin", td, enable_execute_command=False)
+    dev = user("dev", allow(["ecs:UpdateService", "ecs:ExecuteCommand", "ecs:DescribeTasks"]))
+    m, found = paths(dev, tds=[td], services=[off], strong=EXEC_READY)
+    assert ("dev", "strong", "enable-execute-command") in found
+    [path] = m.escalation_paths
+    assert path.steps[0]["action"] == "ecs:UpdateService" and path.steps[0]["resource"] == off.arn
+    assert not path.conditional
+    no_update = user("dev", allow(["ecs:ExecuteCommand", "ecs:DescribeTasks"]))
+    assert paths(no_update, tds=[td], services=[off], strong=EXEC_READY)[1] == []
+    unready = task_def("admin", task_role=STRONG)
+    assert paths(dev, tds=[unready], services=[service("admin", unready)])[1] == []
 
 
 def test_execute_command_is_no_route_where_exec_cannot_open_a_shell():
@@ -126,7 +148,7 @@ def test_execute_command_is_no_route_where_exec_cannot_open_a_shell():
 
     from auditor.model import ContainerDefinition
 
-    dev = user("dev", allow("ecs:ExecuteCommand"))
+    dev = user("dev", allow(["ecs:ExecuteCommand", "ecs:DescribeTasks"]))
     td = task_def("admin", task_role=STRONG)
     assert paths(dev, tds=[td], services=[service("admin", td, enable_execute_command=True)])[1] == []
     ro = task_def(

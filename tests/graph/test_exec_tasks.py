@@ -1,6 +1,8 @@
 """ecs:ExecuteCommand into a standalone task started with Exec enabled gives its task role, as
 into a service's task does (ECS Developer Guide, "Monitor Amazon ECS containers with ECS Exec":
-RunTask --enable-execute-command). Near misses: Exec off, the task stopped, no ExecuteCommand."""
+RunTask --enable-execute-command). The session needs ecs:DescribeTasks too, for the container's
+runtime id (pathfinding.cloud ecs-006). Near misses: Exec off, the task stopped, no
+ExecuteCommand, no DescribeTasks."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from auditor.model import Task
 from tests.builders import CLUSTER, R, allow, inventory, role, task_def
 
 
-def account(exec_on=True, status="RUNNING", caller=("ecs:ExecuteCommand",)):
+def account(exec_on=True, status="RUNNING", caller=("ecs:ExecuteCommand", "ecs:DescribeTasks")):
     admin = role("batch-task", allow("*"))
     operator = role("operator", allow(list(caller), "*"))
     td = task_def("batch", task_role=admin, compat=("FARGATE",))
@@ -38,6 +40,7 @@ def test_exec_into_a_standalone_task_gives_its_task_role():
 
 
 def test_near_misses():
-    for kw in ({"exec_on": False}, {"status": "STOPPED"}, {"caller": ("ecs:DescribeTasks",)}):
+    for kw in ({"exec_on": False}, {"status": "STOPPED"}, {"caller": ("ecs:DescribeTasks",)},
+               {"caller": ("ecs:ExecuteCommand",)}):
         inv, operator, _, _ = account(**kw)
         assert not i304(inv, operator.arn), kw
