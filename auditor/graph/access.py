@@ -338,18 +338,17 @@ class AccessModel:
     @cached_property
     def escalation(self) -> dict[str, Reach]:
         """Principal -> what it can reach through ECS (only principals that are not admin)."""
-        facts = self.ecs_facts
-        capable = [f for p in self.principals.values()
-                   if (f := Finder(p, facts)).capable and not self.is_admin(p.arn)]
-        if not capable:
-            return {}
-        targets = Targets([self.principals[r.arn] for r in self.inv.roles
-                           if r.arn in self.principals and self.trusts(r.arn, ECS_TASKS)])
-        out = {}
-        for finder in capable:
+        facts, targets, out = self.ecs_facts, None, {}
+        for p in self.principals.values():
+            finder = Finder(p, facts)  # one at a time: thousands of principals may be capable
+            if not finder.capable or self.is_admin(p.arn):
+                continue
+            if targets is None:
+                targets = Targets([self.principals[r.arn] for r in self.inv.roles
+                                   if r.arn in self.principals and self.trusts(r.arn, ECS_TASKS)])
             reach = find_reach(finder, targets)
             if reach:
-                out[finder.p.arn] = reach
+                out[p.arn] = reach
         return out
 
     @cached_property
