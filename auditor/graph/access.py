@@ -16,7 +16,8 @@ from auditor.graph.answers import (
     WhoCan,
     WhoCanEntry,
 )
-from auditor.graph.escalation import EcsFacts, EscalationPath, Finder, Reach, Targets, find_reach
+from auditor.graph.ecs_facts import EcsFacts
+from auditor.graph.escalation import EscalationPath, Finder, Reach, Targets, find_reach
 from auditor.graph.host_paths import agent_credential_edges, register_instance_edges
 from auditor.graph.paths import (
     Edge,
@@ -353,18 +354,10 @@ class AccessModel:
 
     @cached_property
     def ecs_facts(self) -> EcsFacts:
-        """Task role -> task definitions using it, where ECS Exec opens a shell (or would, once
-        enabled), where tasks can be launched, the task definitions there are to override."""
-        from auditor.graph.escalation import ecs_read, launch_capacity
-        from auditor.graph.exec_ready import exec_enablable, exec_targets
+        """Where tasks launch, what there is to override, where Exec opens a shell."""
+        from auditor.graph.ecs_facts import ecs_facts
 
-        td_roles: dict[str, list[str]] = {}
-        for td in self.inv.task_definitions:
-            if td.task_role_arn:
-                td_roles.setdefault(td.task_role_arn, []).append(td.arn)
-        tds = tuple((td.arn, td.execution_role_arn) for td in self.inv.task_definitions) \
-            if ecs_read(self.inv) else None
-        return EcsFacts(td_roles, exec_targets(self), exec_enablable(self), launch_capacity(self.inv), tds)
+        return ecs_facts(self)
 
     @property
     def escalation_paths(self) -> list[EscalationPath]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 RHINO = "Rhino Security Labs, AWS IAM privilege escalation methods"
 PATHFINDING = "pathfinding.cloud"
 PROWLER = "Prowler, iam_policy_allows_privilege_escalation"
+ECS_API = "Amazon ECS API Reference, CreateService and UpdateService (taskDefinition)"
 
 
 @dataclass(frozen=True)
@@ -24,10 +25,20 @@ class Method:
     gains: str  # passed-role | principal-credentials | own-policy | instance-role | task-role
     sources: tuple[str, ...]
     certain: bool = True  # False: it also needs something the permissions alone do not show
+    # For the ECS methods, how graph/escalation.py builds the path on an account (its steps and
+    # the preconditions they check) and the call that starts the task.
+    route: str | None = None  # new-task-definition | task-role-override | registered-host |
+    #                           existing-task-definition | execute-command | enable-execute-command
+    launch: str | None = None
 
 
-def _m(id_: str, gains: str, *actions: str, sources=(RHINO, PROWLER), certain: bool = True) -> Method:
-    return Method(id_, actions, gains, tuple(sources), certain)
+def _m(id_: str, gains: str, *actions: str, sources=(RHINO, PROWLER), certain: bool = True,
+       route: str | None = None) -> Method:
+    launch = next((a for a in actions if a in LAUNCHES), None) if route else None
+    return Method(id_, actions, gains, tuple(sources), certain, route, launch)
+
+
+LAUNCHES = ("ecs:RunTask", "ecs:StartTask", "ecs:CreateService", "ecs:UpdateService", "ecs:CreateTaskSet")
 
 
 METHODS: tuple[Method, ...] = (
@@ -100,30 +111,39 @@ METHODS: tuple[Method, ...] = (
        sources=(PATHFINDING,), certain=False),
     _m("SsmStartSession", "instance-role", "ssm:StartSession", sources=(PATHFINDING, PROWLER), certain=False),
     _m("SsmSendCommand", "instance-role", "ssm:SendCommand", sources=(PATHFINDING, PROWLER), certain=False),
-    # ECS: a task with a role passed to it, or code run in an existing task.
+    # ECS: a task with a role passed to it, or code run in an existing task. graph/escalation.py
+    # tries them in this order for each role and reports the first that works.
     _m("PassExistingRoleToNewEcsTaskRunTask", "task-role", "iam:PassRole", "ecs:RegisterTaskDefinition",
-       "ecs:RunTask", sources=(PATHFINDING, PROWLER)),
+       "ecs:RunTask", sources=(PATHFINDING, PROWLER), route="new-task-definition"),  # ecs-002, ecs-004
     _m("PassExistingRoleToNewEcsTaskStartTask", "task-role", "iam:PassRole", "ecs:RegisterTaskDefinition",
-       "ecs:StartTask", sources=(PATHFINDING,)),
+       "ecs:StartTask", sources=(PATHFINDING,), route="new-task-definition"),  # ecs-005
     _m("PassExistingRoleToNewEcsService", "task-role", "iam:PassRole", "ecs:RegisterTaskDefinition",
-       "ecs:CreateService", sources=(PATHFINDING, PROWLER)),
+       "ecs:CreateService", sources=(PATHFINDING, PROWLER), route="new-task-definition"),  # ecs-001, ecs-003
     _m("PassExistingRoleToUpdatedEcsService", "task-role", "iam:PassRole", "ecs:RegisterTaskDefinition",
-       "ecs:UpdateService", sources=(PATHFINDING,)),
+       "ecs:UpdateService", sources=(PATHFINDING,), route="new-task-definition"),
     _m("OverrideTaskRoleOnRunTask", "task-role", "iam:PassRole", "ecs:RunTask", sources=(PATHFINDING,),
-       certain=False),
+       certain=False, route="task-role-override"),  # ecs-008
     _m("OverrideTaskRoleOnStartTask", "task-role", "iam:PassRole", "ecs:StartTask", sources=(PATHFINDING,),
-       certain=False),
-    _m("PassExistingRoleToNewEcsTaskSet", "task-role", "iam:PassRole", "ecs:RegisterTaskDefinition",
-       "ecs:CreateTaskSet", sources=(PATHFINDING,), certain=False),
+       certain=False, route="task-role-override"),  # ecs-009
     _m("RegisterContainerInstanceThenStartTask", "task-role", "iam:PassRole",
-       "ecs:RegisterContainerInstance", "ecs:StartTask", sources=(PATHFINDING,), certain=False),
+       "ecs:RegisterContainerInstance", "ecs:StartTask", sources=(PATHFINDING,), certain=False,
+       route="registered-host"),  # ecs-007
+    _m("PassExistingRoleToNewEcsTaskSet", "task-role", "iam:PassRole", "ecs:RegisterTaskDefinition",
+       "ecs:CreateTaskSet", sources=(PATHFINDING,), certain=False, route="new-task-definition"),
+    # a service moved onto an existing definition runs that definition's own code: conditional
+    _m("MoveNewServiceOntoExistingTaskDefinition", "task-role", "iam:PassRole", "ecs:CreateService",
+       sources=(ECS_API,), certain=False, route="existing-task-definition"),
+    _m("MoveServiceOntoExistingTaskDefinition", "task-role", "iam:PassRole", "ecs:UpdateService",
+       sources=(ECS_API,), certain=False, route="existing-task-definition"),
     # the session needs the container's runtime id, which DescribeTasks gives (ecs-006)
     _m("EcsExecIntoTask", "task-role", "ecs:ExecuteCommand", "ecs:DescribeTasks", sources=(PATHFINDING,),
-       certain=False),
+       certain=False, route="execute-command"),
     _m("EnableEcsExecThenExecute", "task-role", "ecs:UpdateService", "ecs:ExecuteCommand",
-       "ecs:DescribeTasks", sources=(PATHFINDING,), certain=False),
+       "ecs:DescribeTasks", sources=(PATHFINDING,), certain=False, route="enable-execute-command"),
 )
 
 # name -> actions: the shape the rest of the package reads.
 ESCALATION_METHODS: dict[str, tuple[str, ...]] = {m.id: m.actions for m in METHODS}
 BY_ID: dict[str, Method] = {m.id: m for m in METHODS}
+# The methods graph/escalation.py turns into paths on an account, in the order it tries them.
+ECS_ROUTES: tuple[Method, ...] = tuple(m for m in METHODS if m.route)

@@ -104,9 +104,11 @@ def privilege_escalation(ctx: AuditContext) -> Iterator[Hit]:
     escalation_methods.py, from Rhino Security Labs', pathfinding.cloud's and Prowler's
     catalogues): IAM policy and credential changes, iam:PassRole with compute that runs the
     passed role (EC2 and Spot, Auto Scaling, Lambda, Glue, CloudFormation, Data Pipeline,
-    CodeBuild, SageMaker, App Runner, Batch, Bedrock AgentCore, ECS tasks, services, task sets
-    and overrides), changes to existing functions, stacks, jobs and builds, instance user data
-    and EC2 Instance Connect, SSM sessions and commands, ECS Exec. Methods that also need an
+    CodeBuild, SageMaker, App Runner, Batch, Bedrock AgentCore, ECS tasks, services, task sets,
+    overrides and a container instance it registers), changes to existing functions, stacks,
+    jobs, builds and services, instance user data and EC2 Instance Connect, SSM sessions and
+    commands, ECS Exec (enabled first or not). The same declarations are the routes I304 and
+    who-can build on the account. Methods that also need an
     existing resource to act on are marked not certain; when every method found is conditional
     or not certain the finding is one severity lower.
 

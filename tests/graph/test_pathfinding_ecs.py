@@ -9,6 +9,7 @@ from dataclasses import replace
 import pytest
 
 from auditor.graph import AccessModel
+from auditor.iam.escalation_methods import BY_ID
 from auditor.model import ContainerInstance
 from tests.builders import CLUSTER, EC2_TRUST, R, allow, inventory, role, service, task_def, user
 
@@ -32,7 +33,8 @@ def route(inv, who):
     if not reach or ADMIN.arn not in reach.targets:
         return None
     path = next(p for p in reach.paths if p.target_role == ADMIN.arn)
-    return path.kind, [s["action"] for s in path.steps], path.conditional
+    assert path.method in BY_ID and path.kind == BY_ID[path.method].route  # the declared method
+    return path.kind, [s["action"] for s in path.steps], path.conditional, path.method
 
 
 def dev(*actions, pass_to="*"):
@@ -43,7 +45,7 @@ def dev(*actions, pass_to="*"):
 @pytest.mark.parametrize("launch", ["ecs:CreateService", "ecs:RunTask"])
 def test_ecs_001_002_create_cluster_then_launch(launch):
     who = dev("ecs:CreateCluster", "ecs:RegisterTaskDefinition", launch)
-    assert route(account(who, clusters=False), who) == (
+    assert route(account(who, clusters=False), who)[:3] == (
         "new-task-definition", ["iam:PassRole", "ecs:RegisterTaskDefinition", launch], False)
     near = dev("ecs:RegisterTaskDefinition", launch)  # no cluster and no right to make one
     assert route(account(near, clusters=False), near) is None
@@ -71,7 +73,7 @@ def test_ecs_006_execute_command():
     svc = service("admin", td, enable_execute_command=True)
     who = user("dev", allow(["ecs:ExecuteCommand", "ecs:DescribeTasks"]))
     assert route(account(who, tds=[td], services=[svc]), who) == (
-        "execute-command", ["ecs:ExecuteCommand", "ecs:DescribeTasks"], False)
+        "execute-command", ["ecs:ExecuteCommand", "ecs:DescribeTasks"], False, "EcsExecIntoTask")
     off = service("admin", td)
     assert route(account(who, tds=[td], services=[off]), who) is None  # Exec is off
 
@@ -81,8 +83,9 @@ def test_ecs_007_register_container_instance_then_start_task():
     td = task_def("web")  # an existing definition to override
     instance = role("instance", allow(["ecs:RegisterContainerInstance", "ecs:StartTask"]),
                     allow("iam:PassRole"), trust=EC2_TRUST)
-    kind, steps, conditional = route(account(instance, tds=[td]), instance)
-    assert kind == "task-role-override" and steps[-1] == "ecs:StartTask" and conditional  # needs a host
+    kind, steps, conditional, method = route(account(instance, tds=[td]), instance)
+    assert method == "RegisterContainerInstanceThenStartTask" and conditional  # it needs a host
+    assert steps == ["iam:PassRole", "ecs:RegisterContainerInstance", "ecs:StartTask"]
     near = role("instance", allow("ecs:StartTask"), allow("iam:PassRole"), trust=EC2_TRUST)
     assert route(account(near, tds=[td]), near) is None  # no container instance, none it could add
 
@@ -92,8 +95,9 @@ def test_ecs_007_register_container_instance_then_start_task():
 def test_ecs_008_009_override_an_existing_task_definition(launch, hosts):
     who = dev(launch)
     td = task_def("web")
-    assert route(account(who, hosts=hosts, tds=[td]), who) == ("task-role-override", ["iam:PassRole", launch],
-                                                                 False)
+    method = "OverrideTaskRoleOn" + launch.split(":")[1]
+    assert route(account(who, hosts=hosts, tds=[td]), who) == (
+        "task-role-override", ["iam:PassRole", launch], False, method)
     assert route(account(who, hosts=hosts), who) is None  # no task definition to override
     # PassRole must cover the definition's execution role too
     execution = role("web-execution", allow("logs:PutLogEvents"))
@@ -102,3 +106,17 @@ def test_ecs_008_009_override_an_existing_task_definition(launch, hosts):
     assert route(account(narrow, hosts=hosts, tds=[with_exec], roles=[execution]), narrow) is None
     assert route(account(who, hosts=hosts, tds=[with_exec], roles=[execution]), who)[1] == [
         "iam:PassRole", "iam:PassRole", launch]
+
+
+def test_i103_and_the_path_search_read_the_same_declared_methods():
+    from auditor.graph.escalation import _ROUTES, Finder
+    from auditor.iam.classify import classify
+    from auditor.iam.escalation_methods import ECS_ROUTES
+
+    assert {m.route for m in ECS_ROUTES} == set(_ROUTES)  # every declared route can be built
+    everything = sorted({a for m in ECS_ROUTES for a in m.actions})
+    who = user("dev", allow(everything))
+    model = AccessModel(account(who))
+    p = model.principals[who.arn]
+    found = {e["method"] for e in classify(p).escalation}
+    assert {m.id for m in Finder(p, model.ecs_facts).methods} == {m.id for m in ECS_ROUTES} <= found
