@@ -193,7 +193,7 @@ def markdown(results: dict) -> str:
 
 def main() -> int:
     p = argparse.ArgumentParser()
-    p.add_argument("--sizes", default="S,M")
+    p.add_argument("--sizes", default="S,M,L")  # L: the escalation issue's no-slower check
     p.add_argument("--org", default="10,40", help="organisation sizes (member accounts); '' to skip")
     args = p.parse_args()
     work = OUT / "work"

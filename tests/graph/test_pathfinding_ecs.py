@@ -1,6 +1,9 @@
 """pathfinding.cloud's ECS paths ecs-001 to ecs-009 (DataDog/pathfinding.cloud, data/paths/aws/ecs),
-each on a hand-built account that ECS was read from in full (so preconditions count), with a
-near miss that lacks one permission or one precondition and must stay quiet."""
+and the routes of Rhino Security Labs' and HackTricks' ECS write-ups they do not list (a new
+revision for an existing service, task sets), each on a hand-built account that ECS was read
+from in full (so preconditions count), with a near miss that lacks one permission or one
+precondition and must stay quiet. Host-level paths (ECScape, RegisterContainerInstance) are in
+test_host_paths.py, image pushes in test_image_push.py."""
 
 from __future__ import annotations
 
@@ -120,3 +123,27 @@ def test_i103_and_the_path_search_read_the_same_declared_methods():
     p = model.principals[who.arn]
     found = {e["method"] for e in classify(p).escalation}
     assert {m.id for m in Finder(p, model.ecs_facts).methods} == {m.id for m in ECS_ROUTES} <= found
+
+
+# Rhino Security Labs, "Weaponizing ECS task definitions" (2020), and HackTricks' ECS privesc:
+# a new revision with the role, then UpdateService onto it (needs a service to update)
+def test_register_a_revision_and_update_a_service_onto_it():
+    td = task_def("web")
+    svc = service("web", td)
+    who = dev("ecs:RegisterTaskDefinition", "ecs:UpdateService")
+    assert route(account(who, tds=[td], services=[svc]), who) == (
+        "new-task-definition", ["iam:PassRole", "ecs:RegisterTaskDefinition", "ecs:UpdateService"], False,
+        "PassExistingRoleToUpdatedEcsService")
+    assert route(account(who, tds=[td]), who) is None  # no service to update
+
+
+# HackTricks' ECS privesc: a task set with a new definition on a service whose deployment
+# controller is EXTERNAL (the only kind that takes task sets: ECS API Reference, CreateTaskSet)
+def test_a_task_set_on_an_external_service():
+    td = task_def("web")
+    external = replace(service("web", td), deployment_controller="EXTERNAL")
+    who = dev("ecs:RegisterTaskDefinition", "ecs:CreateTaskSet")
+    kind, steps, _, method = route(account(who, tds=[td], services=[external]), who)
+    assert method == "PassExistingRoleToNewEcsTaskSet" and steps[-1] == "ecs:CreateTaskSet"
+    rolling = service("web", td)  # the default ECS controller takes no task sets
+    assert route(account(who, tds=[td], services=[rolling]), who) is None
