@@ -72,7 +72,9 @@ def instance_role_edges(model) -> dict[str, list[Edge]]:
     """P -> an instance role, when P may register a task definition and run it on a cluster
     whose container instances answer IMDS: a task with no task role in network mode host
     reaches the instance profile's credentials whatever the hop limit (ECS Developer Guide,
-    "Amazon ECS task IAM role"; the same reachability as rule I301). No iam:PassRole is needed."""
+    "Amazon ECS task IAM role"; the same reachability as rule I301). No iam:PassRole is needed.
+    Without RegisterTaskDefinition, an existing definition whose tasks reach IMDS, run with
+    its command overridden, does the same."""
     ix = model.inv.index
     hosts: dict[str, dict[str, list[str]]] = {}  # cluster -> instance role -> instances
     for ci in model.inv.container_instances:
@@ -88,10 +90,11 @@ def instance_role_edges(model) -> dict[str, list[Edge]]:
     for arn, p in sorted(model.principals.items()):
         g = p.grants
         launchers = [a for a in ("ecs:RunTask", "ecs:StartTask") if a.lower() in g]
-        if "ecs:registertaskdefinition" not in g or not launchers or model.is_admin(arn):
+        if not launchers or model.is_admin(arn):
             continue
-        register = p.decide("ecs:RegisterTaskDefinition", "*")
-        if register.decision == DENIED:
+        register = p.decide("ecs:RegisterTaskDefinition", "*") if "ecs:registertaskdefinition" in g else None
+        if register is None or register.decision == DENIED:
+            out.setdefault(arn, []).extend(_overridden_definitions(model, arn, p, launchers))
             continue
         for cluster, roles in sorted(hosts.items()):
             region, account = cluster.split(":")[3], cluster.split(":")[4]
@@ -111,6 +114,41 @@ def instance_role_edges(model) -> dict[str, list[Edge]]:
                           "note": f"IMDS answers on {', '.join(sorted(instances)[:3])}: the task "
                                   "gets the instance role"})
                 out.setdefault(arn, []).append(Edge(role, "instance-role", conditional, steps))
+    return out
+
+
+def _overridden_definitions(model, arn: str, p, launchers: list[str]) -> list[Edge]:
+    """Without RegisterTaskDefinition: RunTask / StartTask of an existing definition whose
+    tasks reach IMDS on their cluster's instances, with containerOverrides.command, runs the
+    principal's code next to the instance role (pathfinding ecs-008 / ecs-009 with the instance
+    role as the target). PassRole is needed only for the roles the definition names."""
+    from auditor.graph.escalation import PASS_CONTEXT
+
+    out = []
+    for w in model.workloads.values():
+        td, reach = w.task_definition, w.reachable_instance_roles
+        if not reach:
+            continue
+        named = [r for r in (td.task_role_arn, td.execution_role_arn) if r]
+        passed = [p.decide("iam:PassRole", r, PASS_CONTEXT) for r in named]
+        if any(v.decision == DENIED for v in passed):
+            continue
+        for cluster in sorted(w.clusters):
+            run = next(((a, v) for a in launchers
+                        if (v := p.decide(a, td.arn, {"ecs:cluster": (cluster,)})).decision != DENIED), None)
+            if run is None:
+                continue
+            steps = tuple({"action": "iam:PassRole", "resource": r, "decision": v.decision}
+                          for r, v in zip(named, passed, strict=True))
+            for r in reach:
+                if r.role_arn == arn:
+                    continue
+                launch = {"action": run[0], "resource": cluster, "decision": run[1].decision,
+                          "note": f"{td.arn} with containerOverrides.command: IMDS answers on "
+                                  f"{', '.join(sorted(r.instances)[:3])} ({r.reason})"}
+                conditional = any(st["decision"] != "allowed" for st in (*steps, launch))
+                out.append(Edge(r.role_arn, "instance-role", conditional, (*steps, launch)))
+            break
     return out
 
 

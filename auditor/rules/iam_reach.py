@@ -113,7 +113,9 @@ def escalate_via_ecs(ctx: AuditContext) -> Iterator[Hit]:
     (ecs:RegisterContainerInstance, conditional), ecs:ExecuteCommand with ecs:DescribeTasks into
     a service or a task started with Exec running a stronger role (when Exec can open a shell
     there), or UpdateService --enable-execute-command first, a new task without a task role
-    on EC2 capacity whose instances answer IMDS (the instance role, no PassRole needed),
+    on EC2 capacity whose instances answer IMDS (the instance role, no PassRole needed), or
+    RunTask / StartTask of an existing EC2 definition whose tasks reach IMDS with its command
+    overridden (PassRole only for the roles it names),
     pushing an image to one of the account's ECR repositories whose tags are mutable while a
     stronger task definition pulls it by tag (conditional: it waits for a new task); an
     instance role allowed the ECS agent's ecs:DiscoverPollEndpoint and ecs:Poll, which is

@@ -72,3 +72,40 @@ def test_near_misses_imds_off_no_instances_or_another_cluster_only():
         "ArnEquals": {"ecs:cluster": f"arn:aws:ecs:us-east-1:{ACCT}:cluster/other"}})]
     m, runner, _ = _hosted(elsewhere)
     assert runner.arn not in {e.arn for e in m.who_can("s3:PutObject").principals}
+
+
+def _running(td_kw, hosts_kw=None, caller=("ecs:RunTask",)):
+    """An existing EC2 definition running in the cluster, and a caller without RegisterTaskDefinition."""
+    from tests.builders import EC2_TRUST, host, service, task_def
+
+    instance = role("instance", allow("s3:PutObject", "*"), trust=EC2_TRUST)
+    td = task_def("worker", **td_kw)
+    roles = [instance, *(r for r in (td_kw.get("task_role"),) if r)]
+    runner = user("runner", allow(list(caller)))
+    inv = inventory(roles=roles, users=[runner], tds=[td], services=[service("worker", td)],
+                    hosts=[host(1, instance, **(hosts_kw or {}))])
+    return AccessModel(inv), runner, instance
+
+
+def test_overriding_an_existing_ec2_definition_gets_the_instance_role():
+    """RunTask of an existing definition with containerOverrides.command (pathfinding ecs-008,
+    the instance role as the target): no RegisterTaskDefinition, and no PassRole when the
+    definition names no role; its tasks must reach IMDS (here: bridge mode, hop limit 2)."""
+    m, runner, instance = _running({"network_mode": "bridge"}, {"hops": 2})
+    entry = next(e for e in m.who_can("s3:PutObject").principals if e.arn == runner.arn)
+    assert entry.via_role == instance.arn and [s["action"] for s in entry.path] == ["ecs:RunTask"]
+    assert "containerOverrides.command" in entry.path[-1]["note"]
+
+
+def test_override_near_misses_imds_closed_or_a_role_it_cannot_pass():
+    # bridge mode with IMDSv2 required and hop limit 1: I301's verdict, the container is kept out
+    m, runner, _ = _running({"network_mode": "bridge"}, {"hops": 1})
+    assert runner.arn not in {e.arn for e in m.who_can("s3:PutObject").principals}
+    # the definition names a task role the caller may not pass
+    worker = role("worker-task", allow("sqs:SendMessage"))
+    m, runner, _ = _running({"network_mode": "host", "task_role": worker})
+    assert runner.arn not in {e.arn for e in m.who_can("s3:PutObject").principals}
+    m, runner, instance = _running({"network_mode": "host", "task_role": worker},
+                                   caller=("ecs:RunTask", "iam:PassRole"))
+    entry = next(e for e in m.who_can("s3:PutObject").principals if e.arn == runner.arn)
+    assert [s["action"] for s in entry.path] == ["iam:PassRole", "ecs:RunTask"]
