@@ -253,23 +253,27 @@ _ROUTES = {"new-task-definition": _role_free, "task-role-override": _role_free, 
 
 class Targets:
     """The roles that trust ECS, indexed by action once, so that what each principal would gain
-    from each of them is counted in one pass over the principal's own (few) actions."""
+    from each of them is counted in one pass over the principal's own (few) actions. Roles
+    holding the same actions (every admin role holds all 22,000) are indexed once."""
 
     def __init__(self, roles: list[Principal]) -> None:
         self.roles = roles
-        self.sizes = [len(r.grant_keys) for r in roles]
         self.by_arn = {r.arn: r for r in roles}
+        groups: dict[frozenset[str], int] = {}
+        self.group_of = [groups.setdefault(r.grant_keys, len(groups)) for r in roles]
+        self.sizes = [len(keys) for keys in groups]
         self.holders: dict[str, list[int]] = {}
-        for i, r in enumerate(roles):
-            for a in r.grant_keys:
-                self.holders.setdefault(a, []).append(i)
+        for g, keys in enumerate(groups):
+            for a in keys:
+                self.holders.setdefault(a, []).append(g)
 
     def gains(self, mine: frozenset[str]) -> list[int]:
-        shared = [0] * len(self.roles)
+        shared = [0] * len(self.sizes)
         for a in mine:
-            for i in self.holders.get(a, ()):
-                shared[i] += 1
-        return [size - n for size, n in zip(self.sizes, shared, strict=True)]
+            for g in self.holders.get(a, ()):
+                shared[g] += 1
+        per_group = [size - n for size, n in zip(self.sizes, shared, strict=True)]
+        return [per_group[g] for g in self.group_of]
 
 
 def find_reach(finder: Finder, targets: Targets) -> Reach | None:

@@ -105,10 +105,8 @@ def _admin(p: Principal) -> dict | None:
         if not star:
             continue
         named = statement_actions(st)
-        held = [grants.get(a) for a in named]
-        if named and all(g is not None and g.everywhere for g in held):
-            return {"conditional": any(g.everywhere_conditional for g in held),
-                    "statements": [st.describe()]}
+        if named and named <= grants.everywhere:
+            return {"conditional": not named <= grants.everywhere_sure, "statements": [st.describe()]}
     if ADMIN_POLICY_ARN in p.missing_policies and p.boundary is None:
         return {"conditional": False, "statements": [
             {"source": "AdministratorAccess attached (document not collected)"}]}
