@@ -113,3 +113,25 @@ def test_register_near_misses():
     inv = inventory(roles=[ADMIN], users=[ops], tds=[fargate_td],
                     services=[service("admin", fargate_td, "FARGATE")])
     assert not edges(inv, ops.arn)
+
+
+def test_a_weak_workload_reaches_a_co_hosted_admin_task_through_the_instance_role():
+    """The chain the issue names: code in a weak workload reaches the instance role through
+    IMDS (bridge mode, hop limit 2: I301's verdict), and the instance role, as the host's
+    agent, the admin task running beside it. who-can lists the instance role with the agent
+    steps and the weak workload as where it is reached from."""
+    inst = instance_role()
+    weak_role = role("weak-task", allow("s3:GetObject", "arn:aws:s3:::b/*"))
+    weak_td = task_def("weak", network_mode="bridge", task_role=weak_role)
+    h = host(1, inst, hops=2)
+    inv = inventory(roles=[inst, ADMIN, weak_role], tds=[ADMIN_TD, weak_td],
+                    services=[service("weak", weak_td)], hosts=[h], tasks=(running_on(h[0]),))
+    entry = next(x for x in audit(inv).who_can("iam:CreateUser").principals if x.arn == inst.arn)
+    assert entry.via_role == ADMIN.arn and [s["action"] for s in entry.path] == AGENT
+    assert weak_td.arn in {c.arn for c in entry.workloads}
+    # with IMDSv2 and hop limit 1 the weak workload does not reach the instance role
+    h1 = host(1, inst, hops=1)
+    inv = inventory(roles=[inst, ADMIN, weak_role], tds=[ADMIN_TD, weak_td],
+                    services=[service("weak", weak_td)], hosts=[h1], tasks=(running_on(h1[0]),))
+    entry = next(x for x in audit(inv).who_can("iam:CreateUser").principals if x.arn == inst.arn)
+    assert weak_td.arn not in {c.arn for c in entry.workloads}
