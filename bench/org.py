@@ -41,8 +41,10 @@ def _scan(proxy_url: str, out: Path, in_flight: int, server_pid: int) -> dict:
         AWS_CONFIG_FILE="/dev/null",
         AWS_SHARED_CREDENTIALS_FILE="/dev/null",
     )
+    from bench.peak import run
+
     t, moto_cpu = time.perf_counter(), _cpu_seconds(server_pid)
-    proc = subprocess.Popen(
+    proc, usage = run(
         [
             sys.executable,
             "-m",
@@ -65,16 +67,15 @@ def _scan(proxy_url: str, out: Path, in_flight: int, server_pid: int) -> dict:
         stderr=subprocess.PIPE,
         text=True,
     )
-    _, status, usage = os.wait4(proc.pid, 0)
-    if status != 0:
-        raise RuntimeError(f"org scan failed: {proc.stderr.read()[-500:]}")
+    if usage["status"] != 0:
+        raise RuntimeError(f"org scan failed: {proc.captured[1][-500:]}")
     statuses = [e["status"] for e in json.loads((out / "manifest.json").read_text())["accounts"]]
     return {
         "wall_seconds": round(time.perf_counter() - t, 2),
-        "peak_mb": round(usage.ru_maxrss / 1024),
+        "peak_mb": usage["peak_mb"],  # of the scan alone (bench/peak.py)
         "ok": statuses.count("ok"),
         "accounts": len(statuses),
-        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),  # the scan's own
+        "cpu_seconds": usage["cpu_seconds"],  # the scan's own
         "moto_cpu_seconds": round(_cpu_seconds(server_pid) - moto_cpu, 1),  # the fake AWS's
     }
 

@@ -20,16 +20,16 @@ OUT = ROOT / "reports" / "bench"
 
 def measured(task: str, *args: str) -> dict:
     """Run a bench task in its own process; add its wall time and peak resident memory."""
+    from bench.peak import run
+
     t = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "bench.tasks", task, *args], cwd=ROOT,
-                            stdout=subprocess.PIPE, text=True)
-    _, status, usage = os.wait4(proc.pid, 0)
-    out = proc.stdout.read()
-    if status != 0:
+    proc, usage = run([sys.executable, "-m", "bench.tasks", task, *args], cwd=ROOT,
+                      stdout=subprocess.PIPE, text=True)
+    if usage["status"] != 0:
         raise RuntimeError(f"bench task {task} failed")
-    result = json.loads(out.strip().splitlines()[-1])
+    result = json.loads(proc.captured[0].strip().splitlines()[-1])
     result["wall_seconds"] = round(time.perf_counter() - t, 2)
-    result["peak_mb"] = round(usage.ru_maxrss / 1024)  # Linux reports KiB
+    result["peak_mb"] = usage["peak_mb"]
     return result
 
 
@@ -96,14 +96,15 @@ def cloudsplaining(details: Path, out: Path) -> dict | None:
     exe = shutil.which("cloudsplaining") or str(Path(sys.executable).parent / "cloudsplaining")
     if not Path(exe).exists():
         return None
+    from bench.peak import run
+
     out.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
-    proc = subprocess.Popen([exe, "scan", "-i", str(details), "-o", str(out), "-s"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    if status != 0:
-        raise RuntimeError(f"cloudsplaining scan of {details} failed ({status})")
-    return {"wall_seconds": round(time.perf_counter() - t, 2), "peak_mb": round(usage.ru_maxrss / 1024)}
+    _, usage = run([exe, "scan", "-i", str(details), "-o", str(out), "-s"],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if usage["status"] != 0:
+        raise RuntimeError(f"cloudsplaining scan of {details} failed ({usage['status']})")
+    return {"wall_seconds": round(time.perf_counter() - t, 2), "peak_mb": usage["peak_mb"]}
 
 
 def iam_only(work: Path, sizes=(1000, 5000, 10000), compare=(1000, 5000)) -> dict:
