@@ -60,6 +60,7 @@ def agent_credential_edges(model) -> dict[str, list[Edge]]:
             on_host.setdefault(t.container_instance_arn, []).append((role, t.arn))
     placed = _services_on_ec2(model)
     out: dict[str, list[Edge]] = {}
+    best: dict[tuple[str, str], Edge] = {}  # (instance role, task role) -> the surest edge
     for ci in model.inv.container_instances:
         inst = ix.ec2_instance.get(ci.ec2_instance_id or "")
         profile = ix.instance_profile.get(inst.instance_profile_arn or "") if inst else None
@@ -81,7 +82,11 @@ def agent_credential_edges(model) -> dict[str, list[Edge]]:
                 steps = tuple(dict(s) for s in agent[:-1]) + (dict(agent[-1], note=note, **(
                     {} if certain else {"decision": "conditional"})),)
                 conditional = not certain or any(s["decision"] != "allowed" for s in agent)
-                out.setdefault(holder, []).append(Edge(role, "agent-credentials", conditional, steps))
+                known = best.get((holder, role))
+                if known is None or (known.conditional and not conditional):
+                    best[(holder, role)] = Edge(role, "agent-credentials", conditional, steps)
+    for (holder, _), edge in sorted(best.items()):  # one edge per pair: each host would repeat it
+        out.setdefault(holder, []).append(edge)
     return out
 
 

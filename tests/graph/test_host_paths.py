@@ -135,3 +135,14 @@ def test_a_weak_workload_reaches_a_co_hosted_admin_task_through_the_instance_rol
                     services=[service("weak", weak_td)], hosts=[h1], tasks=(running_on(h1[0]),))
     entry = next(x for x in audit(inv).who_can("iam:CreateUser").principals if x.arn == inst.arn)
     assert weak_td.arn not in {c.arn for c in entry.workloads}
+
+
+def test_one_edge_per_instance_role_and_task_role_the_surest_kept():
+    """Two hosts with the same instance role, the admin task running on the second and its
+    service placing tasks on both: one edge, the certain one."""
+    inst = instance_role()
+    h1, h2 = host(1, inst), host(2, inst)
+    inv = inventory(roles=[inst, ADMIN], tds=[ADMIN_TD], services=[service("admin", ADMIN_TD, "EC2")],
+                    hosts=[h1, h2], tasks=(running_on(h2[0]),))
+    [e] = edges(inv, inst.arn)
+    assert not e.conditional and e.steps[-1]["resource"] == h2[0].arn
