@@ -44,7 +44,7 @@ def _scan(proxy_url: str, out: Path, in_flight: int, server_pid: int) -> dict:
     from bench.peak import run
 
     t, moto_cpu = time.perf_counter(), _cpu_seconds(server_pid)
-    proc, usage = run(
+    _, err, usage = run(
         [
             sys.executable,
             "-m",
@@ -68,7 +68,7 @@ def _scan(proxy_url: str, out: Path, in_flight: int, server_pid: int) -> dict:
         text=True,
     )
     if usage["status"] != 0:
-        raise RuntimeError(f"org scan failed: {proc.captured[1][-500:]}")
+        raise RuntimeError(f"org scan failed: {err[-500:]}")
     statuses = [e["status"] for e in json.loads((out / "manifest.json").read_text())["accounts"]]
     return {
         "wall_seconds": round(time.perf_counter() - t, 2),

@@ -18,16 +18,15 @@ import tempfile
 from pathlib import Path
 
 
-def run(cmd: list[str], **popen) -> tuple[subprocess.Popen, dict]:
-    """Start `cmd` through this launcher; answers (its finished Popen, {status, peak_mb,
-    cpu_seconds}). Read the Popen's pipes, if any, before it fills them: call communicate()."""
+def run(cmd: list[str], **popen) -> tuple[str | None, str | None, dict]:
+    """Start `cmd` through this launcher and wait; answers (what it wrote to the pipes asked
+    for, if any; {status, peak_mb, cpu_seconds})."""
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "peak.json"
         proc = subprocess.Popen([sys.executable, __file__, str(report), *cmd], **popen)
         out, err = proc.communicate()
-        proc.captured = (out, err)
         got = json.loads(report.read_text()) if report.exists() else {"status": proc.returncode}
-    return proc, got
+    return out, err, got
 
 
 def main(argv: list[str]) -> int:

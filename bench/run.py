@@ -23,11 +23,11 @@ def measured(task: str, *args: str) -> dict:
     from bench.peak import run
 
     t = time.perf_counter()
-    proc, usage = run([sys.executable, "-m", "bench.tasks", task, *args], cwd=ROOT,
-                      stdout=subprocess.PIPE, text=True)
+    out, _, usage = run([sys.executable, "-m", "bench.tasks", task, *args], cwd=ROOT,
+                        stdout=subprocess.PIPE, text=True)
     if usage["status"] != 0:
         raise RuntimeError(f"bench task {task} failed")
-    result = json.loads(proc.captured[0].strip().splitlines()[-1])
+    result = json.loads(out.strip().splitlines()[-1])
     result["wall_seconds"] = round(time.perf_counter() - t, 2)
     result["peak_mb"] = usage["peak_mb"]
     return result
@@ -100,8 +100,8 @@ def cloudsplaining(details: Path, out: Path) -> dict | None:
 
     out.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
-    _, usage = run([exe, "scan", "-i", str(details), "-o", str(out), "-s"],
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    *_, usage = run([exe, "scan", "-i", str(details), "-o", str(out), "-s"],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     if usage["status"] != 0:
         raise RuntimeError(f"cloudsplaining scan of {details} failed ({usage['status']})")
     return {"wall_seconds": round(time.perf_counter() - t, 2), "peak_mb": usage["peak_mb"]}

@@ -19,6 +19,7 @@ from auditor.iam import DENIED
 from auditor.iam.escalation_methods import ECS_ROUTES, Method
 from auditor.iam.evaluate import names_action
 from auditor.iam.principals import Principal, applies_to_every_resource
+from auditor.model.arns import in_cluster
 
 PASS_CONTEXT = {"iam:passedtoservice": (ECS_TASKS,)}
 # Routes whose steps, but for passing the role, are the same whatever the role.
@@ -60,12 +61,6 @@ def _step(p: Principal, action: str, resource: str, context=None) -> dict | None
     if v.decision == DENIED:
         return None
     return {"action": action, "resource": resource, "decision": v.decision}
-
-
-def _task_in(cluster: str) -> str:
-    """A task of the cluster, as DescribeTasks is asked for one (ids are 32 hex digits)."""
-    prefix, name = cluster.split(":cluster/", 1) if ":cluster/" in cluster else (cluster, "*")
-    return f"{prefix}:task/{name}/{'0' * 32}"
 
 
 class Finder:
@@ -180,7 +175,7 @@ class Finder:
     def _registered_host(self, m: Method) -> list[dict] | None:
         """StartTask with overrides on a container instance it registers itself (pathfinding
         ecs-007, Reversec 2025): it needs a host it controls, so conditional."""
-        capacity = self.facts.capacity
+        capacity = self.facts.capacity  # RunTask's clusters are all of them
         for cluster in capacity.get("ecs:RunTask", ()) if capacity is not None else ("*",):
             context = {"ecs:cluster": (cluster,)} if cluster != "*" else None
             joined = _step(self.p, "ecs:RegisterContainerInstance", cluster)
@@ -221,9 +216,9 @@ def _execute_command(finder: Finder, m: Method, role: Principal) -> Found:
     for where, cluster, task_role in finder.facts.exec_targets:
         if task_role == role.arn:
             context = {"ecs:cluster": (cluster,)}
+            task = where if ":task/" in where else in_cluster(cluster, "task")
             steps = [_step(finder.p, "ecs:ExecuteCommand", cluster, context),
-                     _step(finder.p, "ecs:DescribeTasks", where if ":task/" in where else _task_in(cluster),
-                           context)]
+                     _step(finder.p, "ecs:DescribeTasks", task, context)]
             if all(steps):
                 return steps, [where]
     return None
@@ -238,7 +233,7 @@ def _enable_execute_command(finder: Finder, m: Method, role: Principal) -> Found
             update = _step(finder.p, "ecs:UpdateService", svc, context)
             steps = [update and dict(update, note="--enable-execute-command --force-new-deployment"),
                      _step(finder.p, "ecs:ExecuteCommand", cluster, context),
-                     _step(finder.p, "ecs:DescribeTasks", _task_in(cluster), context)]
+                     _step(finder.p, "ecs:DescribeTasks", in_cluster(cluster, "task"), context)]
             if all(steps):
                 return steps, [svc]
     return None

@@ -38,18 +38,22 @@ def exec_blockers(model, td, fargate: bool, platform_version: str | None) -> lis
     return out
 
 
+def _ready_services(model):
+    """(service, its task role) for each service whose tasks take a shell when Exec is on."""
+    ix = model.inv.index
+    for s in model.inv.services:
+        td = ix.task_definition.get(s.task_definition_arn)
+        if td and td.task_role_arn and not exec_blockers(model, td, s.uses_fargate, s.platform_version):
+            yield s, td.task_role_arn
+
+
 def exec_targets(model) -> list[tuple[str, str, str]]:
     """(service or task ARN, cluster, task role) for each place ECS Exec opens a shell: a
     service with enableExecuteCommand, or a running task started with it (RunTask
     --enable-execute-command), service or not. A task's taskRoleArn override is not collected:
     its task definition's role is assumed."""
     ix = model.inv.index
-    out = []
-    for s in model.inv.services:
-        td = ix.task_definition.get(s.task_definition_arn)
-        if s.enable_execute_command and td and td.task_role_arn and \
-                not exec_blockers(model, td, s.uses_fargate, s.platform_version):
-            out.append((s.arn, s.cluster_arn, td.task_role_arn))
+    out = [(s.arn, s.cluster_arn, role) for s, role in _ready_services(model) if s.enable_execute_command]
     for t in model.inv.tasks:
         td = ix.task_definition.get(t.task_definition_arn)
         if t.enable_execute_command and t.last_status == "RUNNING" and td and td.task_role_arn and \
@@ -61,11 +65,5 @@ def exec_targets(model) -> list[tuple[str, str, str]]:
 def exec_enablable(model) -> list[tuple[str, str, str]]:
     """(service ARN, cluster, task role) for each service with Exec off whose tasks would take
     a shell once UpdateService --enable-execute-command replaces them."""
-    ix = model.inv.index
-    out = []
-    for s in model.inv.services:
-        td = ix.task_definition.get(s.task_definition_arn)
-        if not s.enable_execute_command and td and td.task_role_arn and \
-                not exec_blockers(model, td, s.uses_fargate, s.platform_version):
-            out.append((s.arn, s.cluster_arn, td.task_role_arn))
-    return out
+    return [(s.arn, s.cluster_arn, role) for s, role in _ready_services(model)
+            if not s.enable_execute_command]

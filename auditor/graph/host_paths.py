@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from auditor.graph.paths import Edge
 from auditor.iam.evaluate import DENIED
+from auditor.model.arns import in_cluster
 
-AGENT_ACTIONS = ("ecs:DiscoverPollEndpoint", "ecs:Poll")
+AGENT_ACTIONS = ("ecs:DiscoverPollEndpoint", "ecs:Poll")  # on "*", on the container instance
 
 
 def _task_role(model, td_arn: str) -> str | None:
@@ -30,12 +31,11 @@ def _task_role(model, td_arn: str) -> str | None:
 
 def _agent_steps(model, principal: str, instance_arn: str) -> list[dict] | None:
     steps = []
-    for action in AGENT_ACTIONS:
-        v = model.decide(principal, action, "*" if action == "ecs:DiscoverPollEndpoint" else instance_arn)
+    for action, resource in zip(AGENT_ACTIONS, ("*", instance_arn), strict=True):
+        v = model.decide(principal, action, resource)
         if v.decision == DENIED:
             return None
-        steps.append({"action": action, "resource": "*" if action == "ecs:DiscoverPollEndpoint"
-                      else instance_arn, "decision": v.decision})
+        steps.append({"action": action, "resource": resource, "decision": v.decision})
     return steps
 
 
@@ -105,10 +105,7 @@ def register_instance_edges(model) -> dict[str, list[Edge]]:
             joined = model.decide(arn, "ecs:RegisterContainerInstance", cluster)
             if joined.decision == DENIED:
                 continue
-            # the instance it would register (ids are 32 hex digits)
-            prefix, name = cluster.split(":cluster/", 1)
-            instance = f"{prefix}:container-instance/{name}/{'0' * 32}"
-            agent = _agent_steps(model, arn, instance)
+            agent = _agent_steps(model, arn, in_cluster(cluster, "container-instance"))  # the one it adds
             if agent is None:
                 continue
             for role, svc in sorted(set(users)):
