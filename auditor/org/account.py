@@ -123,10 +123,9 @@ def _core_session() -> Session:
     """A botocore session with the process's one loader (service models are parsed once per
     process, not once per account: they are most of a session's memory and start-up time) and
     a copy of one set of botocore's own event handlers: registering them anew checks each
-    handler's signature, which cost more CPU than the account's API calls."""
-    with _LOADER_LOCK:
-        events = copy.copy(_builtin_events())
-    core = Session(event_hooks=events, include_builtin_handlers=False)
+    handler's signature (two sessions per account took about a sixth of the scan's CPU). The
+    set copied is never changed, so threads may copy it at once."""
+    core = Session(event_hooks=copy.copy(_builtin_events()), include_builtin_handlers=False)
     core.register_component("data_loader", _shared_loader())
     return core
 
