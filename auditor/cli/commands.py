@@ -80,6 +80,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     print(f"{result['decision'].upper()}: {result['principal']} {result['action']} on {where}")
     if result["via_role"]:
         print(f"  through {result['via_role']}")
+    if result.get("note"):
+        print(f"  note: {result['note']}")
     for d in result["decided_by"]:
         unknown = f"  (unknown: {', '.join(d['conditions_unknown'])})" if d["conditions_unknown"] else ""
         print(f"  {d['layer']:<9} {d['effect']:<6} {d['policy'] or '(no statement)'}"

@@ -41,7 +41,7 @@ from auditor.graph.workloads import Workload, select_workloads
 from auditor.iam import DENIED, Classification, build_principals, classify
 from auditor.iam.catalogue import action_matches, catalogue
 from auditor.iam.evaluate import Context
-from auditor.iam.principals import Principal, statement_actions
+from auditor.iam.principals import Principal, resource_actions, statement_actions
 from auditor.iam.resource_access import ResourceLayer
 from auditor.iam.trust import Trustee, trustees, trusts_service
 from auditor.model import Inventory
@@ -185,7 +185,8 @@ class AccessModel:
         return {"principal": principal, "action": action.lower(), "resource": resource,
                 "decision": best["decision"] if best else "denied",
                 "decided_by": best["decided_by"] if best else [],
-                "via_role": best["via_role"] if best else None, "identities": each}
+                "via_role": best["via_role"] if best else None, "identities": each,
+                **({"note": best["note"]} if best and best.get("note") else {})}
 
     def actions_by_service(self, role_arn: str) -> Counter:
         """How many concrete actions the role may do, per service (cached per role)."""
@@ -220,10 +221,9 @@ class AccessModel:
         for st in p.statements:
             if st.effect != "Allow":
                 continue
-            res = [f"NOT {r}" for r in st.not_resources] if st.not_resources is not None \
-                else list(st.resources)
-            for action in statement_actions(st) & p.grant_keys:
-                resources.setdefault(action, {}).update(dict.fromkeys(res))
+            for res, acts in resource_actions(st):
+                for action in acts & p.grant_keys:
+                    resources.setdefault(action, {})[res] = None
         if p.boundary is not None:  # a boundary limits resources too, not only actions
             limits = _allowed_patterns(p.boundary)
             resources = {a: dict.fromkeys(intersect(list(r), limits.get(a, ["*"])))
@@ -406,8 +406,7 @@ def _patterns(p, action: str) -> tuple[str, ...]:
     out: dict[str, None] = {}
     for st in p.statements:
         if st.effect == "Allow" and action in statement_actions(st):
-            out.update(dict.fromkeys([f"NOT {r}" for r in st.not_resources]
-                                     if st.not_resources is not None else st.resources))
+            out.update((res, None) for res, acts in resource_actions(st) if action in acts)
     return tuple(out)
 
 
@@ -416,10 +415,9 @@ def _allowed_patterns(statements) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for st in statements:
         if st.effect == "Allow":
-            res = [f"NOT {r}" for r in st.not_resources] if st.not_resources is not None \
-                else list(st.resources)
-            for action in statement_actions(st):
-                out.setdefault(action, []).extend(res)
+            for res, acts in resource_actions(st):
+                for action in acts:
+                    out.setdefault(action, []).append(res)
     return out
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from auditor.iam import DENIED
 from auditor.iam.catalogue import catalogue
-from auditor.iam.principals import Principal, covers_all_resources, statement_actions
+from auditor.iam.principals import Principal, covers_all_resources, governed_by, statement_actions
 from auditor.model.serde import to_jsonable
 
 
@@ -44,15 +44,21 @@ def grant_rows(p: Principal) -> list[PermissionGrant]:
         else:
             patterns = [(a, cat.expand(a)) for a in st.actions]
         everywhere = covers_all_resources(st)
-        for pattern, covered in patterns:
-            left = covered & p.grant_keys if st.effect == "Allow" else frozenset()
-            if st.effect != "Allow" or not left:
-                decision = DENIED
-            elif st.conditions or all(p.grants[a].conditional for a in left):
-                decision = "conditional"
-            else:
-                decision = "allowed"
-            admin = st.effect == "Allow" and everywhere and len(left) == len(cat.all)
-            rows += [PermissionGrant(pattern, r, decision, st.source, label, len(covered), len(left),
-                                     admin) for r in resources]
+        for pattern, named in patterns:
+            for r, raw in zip(resources, st.not_resources or st.resources, strict=True):
+                covered = governed_by(named, st, raw)  # what acts on what the pattern names
+                rows.append(_row(p, st, pattern, r, covered, label, everywhere))
     return rows
+
+
+def _row(p: Principal, st, pattern: str, resource: str, covered: frozenset[str], label: str,
+         everywhere: bool) -> PermissionGrant:
+    left = covered & p.grant_keys if st.effect == "Allow" else frozenset()
+    if st.effect != "Allow" or not left:
+        decision = DENIED
+    elif st.conditions or all(p.grants[a].conditional for a in left):
+        decision = "conditional"
+    else:
+        decision = "allowed"
+    admin = st.effect == "Allow" and everywhere and len(left) == len(catalogue().all)
+    return PermissionGrant(pattern, resource, decision, st.source, label, len(covered), len(left), admin)

@@ -108,8 +108,26 @@ def simulate_principal(p: Principal, action: str, resource: str | None, context:
     if rcp_governs(rcps, resource, account) and not exempt_from_controls(p.arn):
         used += _org_layers(rcps, action, resource, context)
     v = decide_request(p, layer, action, resource, caller, account, rcps).verdict
-    return {"principal": p.arn, "action": action.lower(), "resource": resource,
-            "decision": v.decision, "decided_by": used, "via_role": None}
+    out = {"principal": p.arn, "action": action.lower(), "resource": resource,
+           "decision": v.decision, "decided_by": used, "via_role": None}
+    note = resource_type_note(action, resource)
+    return out | {"note": note} if note else out
+
+
+def resource_type_note(action: str, resource: str) -> str:
+    """What the catalogue says when the request is not the one asked about: the action takes
+    only "*", or does not act on this kind of resource (then nothing can allow it)."""
+    from auditor.iam.catalogue import catalogue
+
+    types = catalogue().types
+    action = action.lower()
+    asked = types.request_resource(action, resource)
+    if asked == resource:
+        return ""
+    if asked == "*":
+        return f'{action} takes no resource ARN (the catalogue lists no resource type): decided for "*"'
+    return (f"{action} does not act on this resource: it acts on "
+            f"{', '.join(types.formats.get(action, ()))}")
 
 
 def most_permissive(results: list[dict]) -> dict | None:

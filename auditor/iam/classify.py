@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -26,6 +27,7 @@ class Classification:
     data_read_on_all: dict[str, bool] = field(default_factory=dict)  # action -> conditional
     permissions_management_on_all: dict[str, bool] = field(default_factory=dict)
     write_on_all: dict[str, bool] = field(default_factory=dict)
+    write_on_all_star_only: dict[str, bool] = field(default_factory=dict)  # take only "*"
     credentials: dict[str, bool] = field(default_factory=dict)
     unknown_actions: list[dict] = field(default_factory=list)
 
@@ -43,9 +45,9 @@ def classify(p: Principal) -> Classification:
         have = Counter(a.partition(":")[0] for a in grants)
         wild_services = _wildcard_services(p)
         for svc, n in have.items():
-            if svc in wild_services and n == len(cat.by_service.get(svc, ())):
-                out.service_wildcards[svc] = any(grants[a].conditional
-                                                 for a in cat.by_service[svc])
+            if svc in wild_services and _every_action_of(svc, n, p):
+                out.service_wildcards[svc] = any(grants[a].conditional for a in cat.by_service[svc]
+                                                 if a in grants)
 
     for method, actions in ESCALATION_METHODS.items():
         got = [grants.get(a) for a in _low(actions)]
@@ -79,9 +81,38 @@ def classify(p: Principal) -> Classification:
         info = cat.actions[a]
         if "Permissions management" in info.levels:
             out.permissions_management_on_all[a] = g.everywhere_conditional
-        elif "Write" in info.levels and info.scopable:
-            out.write_on_all[a] = g.everywhere_conditional
+        elif "Write" in info.levels:
+            # An action the catalogue gives no resource type takes only "*": it could not
+            # have been scoped, so I106 does not count it, and says so.
+            (out.write_on_all if info.scopable else out.write_on_all_star_only)[a] = \
+                g.everywhere_conditional
     return out
+
+
+def _every_action_of(svc: str, held: int, p: Principal) -> bool:
+    """Does the principal hold every action of the service, or every action a statement names
+    by wildcard on the whole of the service ("s3:*" on "arn:aws:s3:::*": every S3 action but
+    those that take only "*", such as s3:ListAllMyBuckets)? kms:* on arn:aws:kms:*:*:alias/*
+    is not: it governs aliases, not keys."""
+    cat = catalogue()
+    names = cat.by_service.get(svc, frozenset())
+    if held == len(names):
+        return True
+    wide = re.compile(rf"arn:[^:]*:{re.escape(svc)}:[*:]*")
+    for st in p.statements:
+        if st.effect != "Allow" or st.not_resources is not None:
+            continue
+        if not any(wide.fullmatch(r) for r in st.resources):
+            continue
+        if _actions_named(st) >= names and (statement_actions(st) & names) <= p.grant_keys:
+            return True
+    return False
+
+
+def _actions_named(st) -> frozenset[str]:
+    from auditor.iam.principals import _actions
+
+    return _actions(st.action_patterns, st.not_actions is not None)
 
 
 def _any_account(p: Principal, action: str) -> bool:

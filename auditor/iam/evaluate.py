@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from auditor.iam.catalogue import action_matches
+from auditor.iam.catalogue import action_matches, catalogue
 from auditor.iam.glob import resource_glob, substitutions
 from auditor.iam.policy import Statement
 
@@ -171,6 +171,13 @@ class Verdict:
 
 def decide(statements: Iterable[Statement], action: str, resource: str,
            context: Context | None = None) -> Verdict:
+    """The layer's decision. The request is the one AWS authorises: an action that takes only
+    "*" is decided for "*" whatever resource was asked about, and a resource of a type the
+    action does not act on is named by no statement (resource_types.py)."""
+    asked = catalogue().types.request_resource(action.lower(), resource)
+    if asked is None:
+        return Verdict(DENIED)
+    resource = asked
     allow_sure, allow_maybe, deny_sure, deny_maybe = [], [], [], []
     for st in statements:
         matched = statement_matches(st, action, resource, context)

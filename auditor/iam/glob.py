@@ -168,3 +168,62 @@ def glob_witness(a: str, b: str) -> str | None:
             out.append(p[i] if p[i] != "?" else (q[j] if q[j] != "?" else "x"))
             i, j = i + 1, j + 1
     return "".join(out)
+
+
+def _tokens(pattern: str) -> tuple[str, ...]:
+    """A pattern's characters, a policy variable read as "*" (its value unknown)."""
+    return tuple(re.sub(r"\$\{[^}]*\}", "*", pattern))
+
+
+def _closed(t: tuple[str, ...], positions) -> frozenset[int]:
+    """Positions reached once the stars that follow them match nothing."""
+    out = set(positions)
+    for i in sorted(out):
+        while i < len(t) and t[i] == "*":
+            i += 1
+            out.add(i)
+    return frozenset(out)
+
+
+def _step(t: tuple[str, ...], positions: frozenset[int], c: str) -> frozenset[int]:
+    nxt = [i if t[i] == "*" else i + 1 for i in positions
+           if i < len(t) and (t[i] in ("*", "?") or t[i] == c)]
+    return _closed(t, nxt)
+
+
+def overlap_exists(groups: list[tuple[str, ...]], minus: tuple[str, ...] = (),
+                   limit: int = 20000) -> bool:
+    """Is there a string that some pattern of every group matches and no pattern of `minus`?
+    (Identity Allow *, a Deny sparing only b/*, a boundary allowing c/*: none.) Every pattern
+    runs side by side over one string, as sets of positions, and the search goes through the
+    characters the patterns name plus one they do not: no backtracking, each combined state
+    once. Past `limit` states it answers yes (a table may then keep an action too many, never
+    lose one)."""
+    pats = [_tokens(p) for g in groups for p in g] + [_tokens(p) for p in minus]
+    bounds, k = [], 0
+    for g in groups:
+        bounds.append((k, k + len(g)))
+        k += len(g)
+    alphabet = {c for t in pats for c in t if c not in "*?"} | {"\uffff"}
+
+    def alive(state) -> bool:
+        return all(any(state[i] for i in range(a, b)) for a, b in bounds)
+
+    def accepts(state) -> bool:
+        return all(any(len(pats[i]) in state[i] for i in range(a, b)) for a, b in bounds) and \
+            not any(len(pats[i]) in state[i] for i in range(k, len(pats)))
+
+    start = tuple(_closed(t, (0,)) for t in pats)
+    seen, todo = {start}, [start]
+    while todo:
+        state = todo.pop()
+        if accepts(state):
+            return True
+        if len(seen) > limit:
+            return True
+        for c in alphabet:
+            nxt = tuple(_step(t, s, c) for t, s in zip(pats, state, strict=True))
+            if nxt not in seen and alive(nxt):
+                seen.add(nxt)
+                todo.append(nxt)
+    return False

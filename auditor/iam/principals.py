@@ -12,7 +12,7 @@ from functools import cached_property
 
 from auditor.iam.catalogue import catalogue
 from auditor.iam.evaluate import ALLOWED, CONDITIONAL, DENIED, Context, Verdict, decide, weakest
-from auditor.iam.glob import globs_intersect
+from auditor.iam.glob import globs_intersect, overlap_exists
 from auditor.iam.policy import PolicyError, Statement, parse_policy
 from auditor.model import Inventory
 
@@ -119,21 +119,97 @@ def _within_limit(own: dict[str, Grant], statements: tuple[Statement, ...],
                   limit: tuple[Statement, ...], absent: frozenset[str],
                   regions: tuple[str, ...] = ()) -> GrantTable:
     """The grants a limiting layer (a boundary, an SCP level) leaves: an action is allowed
-    somewhere only where an identity allow and a limit allow name overlapping resources
-    (identity c/* and boundary b/* leave nothing)."""
+    somewhere only where an identity allow and a limit allow name a common resource of a type it
+    acts on that no unconditional deny of either takes (identity c/* and boundary b/* leave
+    nothing; nor do identity * narrowed by a deny to b/*, and a boundary of c/*)."""
     bounds = _grants(limit, absent, regions)
+    allows = [b for b in limit if b.effect == "Allow" and not _names_nothing(b, absent)]
+    denies = [d for d in statements + limit
+              if d.effect == "Deny" and not d.conditions and not _names_nothing(d, absent)]
     reachable: set[str] = set()
-    allows = [b for b in limit if b.effect == "Allow"]
     for st in statements:
-        if st.effect == "Allow":
-            mine = statement_actions(st)
-            for b in allows:
-                if _resources_overlap(st, b):
-                    reachable |= mine & statement_actions(b)
+        if st.effect != "Allow" or _names_nothing(st, absent):
+            continue
+        mine = _live_actions(st, absent)
+        for b in allows:
+            common = (mine & statement_actions(b)) - reachable
+            for a, b_side, acts in _meeting(_sides(st, absent), _sides(b, absent)):
+                for group, narrowing in _by_denies(common & acts, denies):
+                    if _meet(a, b_side, narrowing, absent):
+                        reachable |= group
+                common = common - reachable
+                if not common:
+                    break
     return GrantTable.of(
         (action, _SHAPES[(g.everywhere and b.everywhere, g.conditional or b.conditional,
                           g.everywhere_conditional or b.everywhere_conditional)])
         for action, g in own.items() if (b := bounds.get(action)) and action in reachable)
+
+
+Side = tuple[str, tuple[str, ...]]  # a resource pattern and what a NotResource spares of it
+
+
+def _sides(st: Statement, absent: frozenset[str]) -> list[Side]:
+    if st.not_resources is not None:
+        return [("*", tuple(r for r in st.not_resources if "${" not in r))]
+    return [(r, ()) for r in st.resources if not (absent and _needs_absent(r, absent))]
+
+
+def _meeting(mine: list[Side], theirs: list[Side]):
+    """Pairs of resource patterns that name a common resource, with the actions that can act
+    on one there: those of the narrower pattern when one lies within the other, else those of
+    both; less those whose every resource an excluded list takes."""
+    from auditor.iam.evaluate import resource_matches
+
+    types = catalogue().types
+    for x, xo in mine:
+        for y, yo in theirs:
+            if not globs_intersect(x, y):
+                continue
+            if y.strip("*") == "" or resource_matches(y, x):
+                acts = types.governed(x)
+            elif x.strip("*") == "" or resource_matches(x, y):
+                acts = types.governed(y)
+            else:
+                acts = types.governed(x) & types.governed(y)
+            for excluded in (xo, yo):
+                if excluded:
+                    acts = acts - types.confined_to(excluded)
+            if acts:
+                yield (x, xo), (y, yo), acts
+
+
+def _by_denies(actions: frozenset[str], denies: list[Statement]):
+    """The actions split by which of the denies name them: (actions, those denies) pairs."""
+    groups: list[tuple[frozenset[str], tuple[Statement, ...]]] = [(actions, ())]
+    for d in denies:
+        named = statement_actions(d)
+        split = []
+        for acts, ds in groups:
+            inside = acts & named
+            if inside:
+                split.append((inside, ds + (d,)))
+            if len(inside) < len(acts):
+                split.append((acts - inside, ds))
+        groups = split
+    return groups
+
+
+def _meet(a: Side, b: Side, denies: tuple[Statement, ...], absent: frozenset[str]) -> bool:
+    """Is there a resource both sides name that none of the denies takes? A deny pattern whose
+    value is unknown is left out, so that an action is never lost for it."""
+    (x, xo), (y, yo) = a, b
+    if not denies and not xo and not yo:
+        return True  # the caller saw the two patterns meet
+    groups, minus = [(x,), (y,)], list(xo + yo)
+    for d in denies:
+        if d.not_resources is None:
+            minus += [r for r in d.resources if "${" not in r]
+        else:
+            groups.append(_spared(d, absent))
+    if not all(groups):
+        return False
+    return overlap_exists(groups, tuple(minus))
 
 
 EVERYTHING = ("*", "arn:*")  # NotResource patterns that leave no resource at all
@@ -147,17 +223,6 @@ def _within(pattern: str, excluded: tuple[str, ...]) -> bool:
     # A pattern with a policy variable may exclude nothing (its value unknown or absent): it
     # never counts as covering, so the table never misses an allow.
     return any(e in EVERYTHING or ("${" not in e and resource_matches(e, pattern)) for e in excluded)
-
-
-def _resources_overlap(a: Statement, b: Statement) -> bool:
-    """Can one resource be named by both statements? Two NotResource lists always leave some."""
-    if a.not_resources is not None and b.not_resources is not None:
-        return True
-    if a.not_resources is not None:
-        return any(not _within(y, a.not_resources) for y in b.resources)
-    if b.not_resources is not None:
-        return any(not _within(x, b.not_resources) for x in a.resources)
-    return any(globs_intersect(x, y) for x in a.resources for y in b.resources)
 
 
 def applies_to_every_resource(st: Statement) -> bool:
@@ -181,8 +246,40 @@ def _covers_all(resources: tuple[str, ...], not_resources: tuple[str, ...] | Non
 
 
 def statement_actions(st: Statement) -> frozenset[str]:
-    """The concrete actions a statement's Action (or NotAction) covers."""
-    return _actions(st.action_patterns, st.not_actions is not None)
+    """The concrete actions a statement covers: those its Action (or NotAction) names that act
+    on a resource type its Resource (or NotResource) can name (resource_types.py)."""
+    named = _actions(st.action_patterns, st.not_actions is not None)
+    return _governing(named, st.resources, st.not_resources)
+
+
+def resource_actions(st: Statement) -> list[tuple[str, frozenset[str]]]:
+    """Each resource pattern of a statement as the permission rows show it ("NOT r" for a
+    NotResource), with the statement's actions that act on what it names (s3:* on a bucket's
+    objects: the object actions, not s3:ListAllMyBuckets)."""
+    if st.not_resources is not None:
+        acts = statement_actions(st)
+        return [(f"NOT {r}", acts) for r in st.not_resources]
+    named = _actions(st.action_patterns, st.not_actions is not None)
+    return [(r, _governing(named, (r,), None)) for r in st.resources]
+
+
+def governed_by(actions: frozenset[str], st: Statement, resource: str | None = None) -> frozenset[str]:
+    """Of these actions, those the statement's resource pattern (or its whole Resource /
+    NotResource) can govern."""
+    if resource is not None and st.not_resources is None:
+        return _governing(actions, (resource,), None)
+    return _governing(actions, st.resources, st.not_resources)
+
+
+def _live_actions(st: Statement, absent: frozenset[str]) -> frozenset[str]:
+    """The statement's actions for a principal whose requests never have the `absent` keys:
+    a Resource pattern that needs one names nothing, so it governs no action either."""
+    if not absent or not st.variables or st.not_resources is not None:
+        return statement_actions(st)
+    live = tuple(r for r in st.resources if not _needs_absent(r, absent))
+    if not live:
+        return frozenset()
+    return _governing(_actions(st.action_patterns, st.not_actions is not None), live, None)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -190,6 +287,21 @@ def _actions(patterns: tuple[str, ...], negated: bool) -> frozenset[str]:
     cat = catalogue()
     named = frozenset().union(*(cat.expand(p) for p in patterns))
     return cat.all - named if negated else named
+
+
+@functools.lru_cache(maxsize=65536)
+def _governing(named: frozenset[str], resources: tuple[str, ...],
+               not_resources: tuple[str, ...] | None) -> frozenset[str]:
+    types = catalogue().types
+    if not_resources is not None:
+        confined = types.confined_to(not_resources)
+        return named - confined if confined else named
+    if not resources or any(r.strip("*") == "" for r in resources):
+        # "*" governs every action; so does a resource policy's statement without Resource
+        # (an ECR repository's): it governs the resource it is attached to.
+        return named
+    governed = frozenset().union(*(types.governed(r) for r in resources))
+    return named & governed
 
 
 def _covers(deny: Statement, allow: Statement, absent: frozenset[str] = frozenset()) -> bool:
@@ -204,6 +316,37 @@ def _covers(deny: Statement, allow: Statement, absent: frozenset[str] = frozense
     if allow.not_resources is None:
         return not any(globs_intersect(r, y) for r in named for y in spared)
     return all(_within(y, allow.not_resources) for y in spared)
+
+
+def _denied_throughout(deny: Statement, allow: Statement, absent: frozenset[str]) -> frozenset[str]:
+    """The deny's actions that it denies on every resource the allow gives them: all of them
+    when its resources take in all of the allow's; else those whose resource types lie within
+    its Resource (Deny arn:aws:sqs:* takes every queue action), or, for a deny sparing only its
+    NotResource, those that act on nothing it spares within the allow (sqs:SendMessage, where
+    only arn:aws:s3:::b/* is spared)."""
+    if _covers(deny, allow, absent):
+        return statement_actions(deny)
+    types = catalogue().types
+    if deny.not_resources is None:
+        # A pattern with a policy variable may take nothing (its value unknown or absent).
+        sure = tuple(r for r in deny.resources if not (deny.variables and "${" in r))
+        if not sure:
+            return frozenset()
+        confined = types.confined_to(sure)
+        if allow.not_resources is not None:
+            return statement_actions(deny) & confined
+        # An action keeps what an allow pattern outside the deny gives it (Allow [b/*,
+        # role/ecs-*] with Deny iam:PassRole on role/ecs-*: b/* gives PassRole nothing).
+        outside = [r for r in allow.resources if not _within(r, sure)
+                   and not (absent and allow.variables and _needs_absent(r, absent))]
+        survivors = frozenset().union(*(types.governed(r) for r in outside))
+        return statement_actions(deny) - (survivors - confined)
+    if allow.not_resources is not None:  # what both spare is not the allow's either
+        spared = [y for y in _spared(deny, absent) if not _within(y, allow.not_resources)]
+    else:
+        spared = [y for y in _spared(deny, absent) if any(globs_intersect(r, y) for r in allow.resources)]
+    kept = frozenset().union(*(types.governed(y) for y in spared))
+    return statement_actions(deny) - kept
 
 
 def _spares_a_region(deny: Statement, regions: tuple[str, ...]) -> bool:
@@ -263,10 +406,10 @@ def _grants(statements: tuple[Statement, ...], absent: frozenset[str] = frozense
     for st in live:
         if st.effect != "Allow":
             continue
-        acts, wide = statement_actions(st), covers_all_resources(st)
+        acts, wide = _live_actions(st, absent), covers_all_resources(st)
         for d in hard:
-            if acts and _covers(d, st, absent):
-                acts = acts - statement_actions(d)
+            if acts:
+                acts = acts - _denied_throughout(d, st, absent)
         if st.conditions:
             maybe |= acts
             if wide:
@@ -384,4 +527,4 @@ def build_principals(inv: Inventory, scps: tuple | None = None) -> dict[str, Pri
 
 
 __all__ = ["ALLOWED", "CONDITIONAL", "DENIED", "Grant", "Principal", "build_principals",
-           "covers_all_resources", "statement_actions"]
+           "covers_all_resources", "governed_by", "resource_actions", "statement_actions"]

