@@ -32,6 +32,7 @@ class Catalogue:
         self.actions: dict[str, ActionInfo] = {}
         self.by_service: dict[str, frozenset[str]] = {}
         formats: dict[str, list[str]] = {}
+        required: dict[str, list[str]] = {}
         for svc in data.services.get_service_keys():
             names = []
             types = data.resources._get_resources(svc)
@@ -40,12 +41,13 @@ class Catalogue:
                 level = a.get("accessLevel", "")
                 self.actions[full] = ActionInfo(f"{svc}:{a['name']}", level, bool(a.get("resourceTypes")),
                                                 frozenset(x.strip() for x in level.split(",")))
-                formats[full] = [types[t["name"].lower()]["arn"] for t in a.get("resourceTypes") or ()
-                                 if t["name"].lower() in types]
+                listed = [t for t in a.get("resourceTypes") or () if t["name"].lower() in types]
+                formats[full] = [types[t["name"].lower()]["arn"] for t in listed]
+                required[full] = [types[t["name"].lower()]["arn"] for t in listed if t.get("required")]
                 names.append(full)
             self.by_service[svc] = frozenset(names)
         self.all = frozenset(self.actions)
-        self.types = ResourceTypes(formats)
+        self.types = ResourceTypes(formats, required)
 
     def __contains__(self, action: str) -> bool:
         return action.lower() in self.actions

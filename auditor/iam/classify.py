@@ -130,18 +130,28 @@ def _any_account(p: Principal, action: str) -> bool:
 def _admin(p: Principal) -> dict | None:
     grants = p.grants
     for st in p.statements:
-        if st.effect != "Allow" or not covers_all_resources(st):
-            continue
         star = st.not_actions is not None or any(a.strip() in ("*", "*:*") for a in st.actions)
-        if not star:
+        if st.effect != "Allow" or not star:
             continue
         named = statement_actions(st)
-        if named and named <= grants.everywhere:
-            return {"conditional": not named <= grants.everywhere_sure, "statements": [st.describe()]}
+        if covers_all_resources(st):
+            if named and named <= grants.everywhere:
+                return {"conditional": not named <= grants.everywhere_sure, "statements": [st.describe()]}
+        elif st.not_resources is not None and _iam_everywhere(grants, named):
+            # Everything but what a NotResource spares, IAM's own actions included: the
+            # principal can grant itself the rest, so it is an administrator all the same.
+            iam = catalogue().by_service["iam"]
+            return {"conditional": not iam <= grants.everywhere_sure, "statements": [st.describe()],
+                    "except": list(st.not_resources)}
     if ADMIN_POLICY_ARN in p.missing_policies and p.boundary is None:
         return {"conditional": False, "statements": [
             {"source": "AdministratorAccess attached (document not collected)"}]}
     return None
+
+
+def _iam_everywhere(grants, named: frozenset[str]) -> bool:
+    iam = catalogue().by_service["iam"]
+    return iam <= named and iam <= grants.everywhere
 
 
 def _wildcard_services(p: Principal) -> set[str]:

@@ -17,9 +17,6 @@ from auditor.iam.policy import PolicyError, Statement, parse_policy
 from auditor.model import Inventory
 
 ADMIN_POLICY_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
-# ARNs of different shapes: a pattern matching all of them is taken to mean "every resource".
-_PROBES = ("arn:aws:s3:::bucket/key", "arn:aws:iam::123456789012:role/x",
-           "arn:aws:ec2:us-east-1:123456789012:instance/i-0", "*")
 
 
 @dataclass(frozen=True)
@@ -232,17 +229,27 @@ def applies_to_every_resource(st: Statement) -> bool:
 
 
 def covers_all_resources(st: Statement) -> bool:
-    return _covers_all(st.resources, st.not_resources)
+    """Does the statement's Resource take in every resource, "*" included (which the actions
+    with no resource type are requested on)? Only a pattern of stars does; a NotResource never
+    does, as it spares what it lists."""
+    return st.not_resources is None and any(r.strip("*") == "" for r in st.resources)
+
+
+def everywhere_actions(st: Statement) -> frozenset[str]:
+    """The actions for which the statement's Resource (or NotResource) takes in every resource
+    they act on (resource_types.covered_by): all of them for "*"; for arn:aws:s3:::* those of
+    S3's buckets and objects; for a NotResource, those it spares none of."""
+    return _everywhere(st.resources, st.not_resources)
 
 
 @functools.lru_cache(maxsize=65536)  # the same few resource lists recur in thousands of policies
-def _covers_all(resources: tuple[str, ...], not_resources: tuple[str, ...] | None) -> bool:
-    from auditor.iam.evaluate import resource_matches
-
-    if not_resources is not None:
-        return not any(resource_matches(p, probe) for p in not_resources for probe in _PROBES
-                       if probe != "*")
-    return any(all(resource_matches(p, probe) for probe in _PROBES) for p in resources)
+def _everywhere(resources: tuple[str, ...], not_resources: tuple[str, ...] | None) -> frozenset[str]:
+    types = catalogue().types
+    if not_resources is None:
+        if any(r.strip("*") == "" for r in resources):
+            return types.every
+        return types.covered_by(tuple(r for r in resources if "${" not in r))
+    return types.every - frozenset().union(*(types.governed(x) for x in not_resources))
 
 
 def statement_actions(st: Statement) -> frozenset[str]:
@@ -406,18 +413,17 @@ def _grants(statements: tuple[Statement, ...], absent: frozenset[str] = frozense
     for st in live:
         if st.effect != "Allow":
             continue
-        acts, wide = _live_actions(st, absent), covers_all_resources(st)
+        acts, wide = _live_actions(st, absent), everywhere_actions(st)
         for d in hard:
             if acts:
                 acts = acts - _denied_throughout(d, st, absent)
+        on_all = acts if wide is catalogue().types.every else acts & wide
         if st.conditions:
             maybe |= acts
-            if wide:
-                maybe_all |= acts
+            maybe_all |= on_all
         else:
             sure |= acts
-            if wide:
-                sure_all |= acts
+            sure_all |= on_all
     somewhere, everywhere = sure | maybe, sure_all | maybe_all
     for st in live:
         if st.effect != "Deny":
@@ -527,4 +533,5 @@ def build_principals(inv: Inventory, scps: tuple | None = None) -> dict[str, Pri
 
 
 __all__ = ["ALLOWED", "CONDITIONAL", "DENIED", "Grant", "Principal", "build_principals",
-           "covers_all_resources", "governed_by", "resource_actions", "statement_actions"]
+           "covers_all_resources", "everywhere_actions", "governed_by", "resource_actions",
+           "statement_actions"]

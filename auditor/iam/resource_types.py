@@ -103,8 +103,9 @@ def _intersects(p: str, t: tuple) -> bool:
 class ResourceTypes:
     """The catalogue's resource types, indexed by ARN service namespace."""
 
-    def __init__(self, formats: dict[str, list[str]]) -> None:
-        """`formats`: action ("svc:name", lower-case) -> the ARN formats of its resource types."""
+    def __init__(self, formats: dict[str, list[str]], required: dict[str, list[str]]) -> None:
+        """`formats`: action ("svc:name", lower-case) -> the ARN formats of its resource types;
+        `required`: those of them the catalogue marks required (the request names each)."""
         by_text: dict[str, set[str]] = {}
         no_type: set[str] = set()
         for action, arns in formats.items():
@@ -120,6 +121,7 @@ class ResourceTypes:
         for t in self.templates:
             self.by_namespace.setdefault(t.head[2], []).append(t)
         self.formats = {a: tuple(arns) for a, arns in formats.items()}
+        self.required = {a: tuple(arns) for a, arns in required.items() if arns}
 
     def _candidates(self, pattern: str) -> list[Template]:
         parts = pattern.split(":", 3)
@@ -150,10 +152,27 @@ class ResourceTypes:
 
         if any(p.strip("*") == "" for p in patterns):
             return self.every
-        inside = {t.text for t in self.templates if any(t.within(p) for p in patterns)}
-        out = {a for a in self.no_type if any(resource_matches(p, "*") for p in patterns)}
+        inside = {t.text for p in patterns for t in self._candidates(p) if t.within(p)}
+        out = set(self.no_type) if any(resource_matches(p, "*") for p in patterns) else set()
         partly = {a for text in inside for a in self.actions_of[text]}
         out |= {a for a in partly if all(f in inside for f in self.formats[a])}
+        return frozenset(out)
+
+    @functools.lru_cache(maxsize=4096)  # noqa: B019
+    def covered_by(self, patterns: tuple[str, ...]) -> frozenset[str]:
+        """The actions on every resource of which the patterns allow them: each resource type
+        the catalogue marks required lies among the patterns' (ec2:RunInstances needs its image,
+        instance, network interface, security group and subnet), or, where none is required,
+        one of them does (s3:GetObject on arn:aws:s3:::*, every bucket's objects, reached
+        through access points too)."""
+        from auditor.iam.evaluate import resource_matches
+
+        if any(p.strip("*") == "" for p in patterns):
+            return self.every
+        inside = {t.text for p in patterns for t in self._candidates(p) if t.within(p)}
+        out = set(self.no_type) if any(resource_matches(p, "*") for p in patterns) else set()
+        partly = {a for text in inside for a in self.actions_of[text]}
+        out |= {a for a in partly if all(f in inside for f in self.required.get(a, ()))}
         return frozenset(out)
 
     @functools.lru_cache(maxsize=65536)  # noqa: B019

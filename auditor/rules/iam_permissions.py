@@ -52,7 +52,9 @@ def _actions_on_all(found: dict[str, bool], skip: frozenset[str] = frozenset()):
 def admin_access(ctx: AuditContext) -> Iterator[Hit]:
     """What it does: Finds roles used by ECS that are allowed every action on every resource
     (Action "*", NotAction with Resource "*", or AdministratorAccess attached), after explicit
-    denies and any permissions boundary.
+    denies and any permissions boundary; also every action on every resource but those a
+    NotResource spares, when all of IAM's own actions are left on every resource (the role can
+    grant itself the rest; the evidence names what is spared under "except").
 
     Why is this bad: Anyone who runs code in the container (or, for an instance role, on the host)
     owns the account.
@@ -67,9 +69,15 @@ def admin_access(ctx: AuditContext) -> Iterator[Hit]:
     - https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html
     """
     def ev(c, kind):
-        return ({"statements": c.admin["statements"]}, c.admin["conditional"]) if c.admin else None
-    yield from _role_hits(ctx, "critical", lambda w, e: f"The {w} is allowed every action "
-                               "on every resource.", ev)
+        if not c.admin:
+            return None
+        spared = {"except": c.admin["except"]} if "except" in c.admin else {}
+        return {"statements": c.admin["statements"], **spared}, c.admin["conditional"]
+
+    def say(w, e):
+        but = f" but {', '.join(e['except'])}" if "except" in e else ""
+        return f"The {w} is allowed every action on every resource{but}."
+    yield from _role_hits(ctx, "critical", say, ev)
 
 
 @rule("I102", "role-service-wildcard", "medium", "Role is allowed every action of a service",

@@ -135,3 +135,21 @@ def test_i106_says_which_writes_on_star_it_did_not_count():
     assert f.evidence["count"] == 1
     assert f.evidence["not_counted"]["actions"] == ["xray:PutTraceSegments"]
     assert "no resource type" in f.evidence["not_counted"]["why"]
+
+
+def test_every_resource_an_action_acts_on_is_every_resource_for_it():
+    # arn:aws:s3:::* names every bucket and object: s3:GetObject there is on every resource
+    # it acts on (I104), without probing with sample ARNs; one bucket's objects are not.
+    assert len(fires(on_task_role(allow("s3:GetObject", "arn:aws:s3:::*")), "I104")) == 1
+    assert fires(on_task_role(allow("s3:GetObject", "arn:aws:s3:::b/*")), "I104") == []
+    model, arn = model_of(policy(stmt(action="s3:GetObject", resource="arn:aws:s3:::*")))
+    assert model.principals[arn].grants["s3:getobject"].everywhere
+
+
+def test_everything_but_what_a_notresource_spares_is_admin_when_iam_is_among_it():
+    [f] = fires(on_task_role({"Effect": "Allow", "Action": "*", "NotResource": "arn:aws:s3:::b/*"}),
+                "I101")
+    assert f.evidence["except"] == ["arn:aws:s3:::b/*"]
+    # Sparing IAM's roles leaves IAM actions that act on roles off "every resource": not admin.
+    spared = {"Effect": "Allow", "Action": "*", "NotResource": f"arn:aws:iam::{ACCT}:role/*"}
+    assert fires(on_task_role(spared), "I101") == []
