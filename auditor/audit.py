@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
@@ -131,6 +134,31 @@ def coverage_gaps(inv: Inventory, model: AccessModel, failures: list[CoverageGap
     return out + failures
 
 
+_GC_LOCK = threading.Lock()
+_GC_USERS = [0, None]  # audits running, and the thresholds before the first began
+
+
+@contextmanager
+def _fewer_collections():
+    """An audit makes millions of small objects that live until it ends (parsed statements,
+    grant tables, paths). With CPython's default thresholds (700, 10, 10) the collector walks
+    them again and again: 1.6 s of a 5.6-s audit of 5,000 roles. A higher first threshold
+    keeps collections to a few while audits run (side by side in an org scan: the first to
+    start sets it, the last to end restores it)."""
+    with _GC_LOCK:
+        if _GC_USERS[0] == 0:
+            _GC_USERS[1] = gc.get_threshold()
+            gc.set_threshold(50_000, 20, 20)
+        _GC_USERS[0] += 1
+    try:
+        yield
+    finally:
+        with _GC_LOCK:
+            _GC_USERS[0] -= 1
+            if _GC_USERS[0] == 0:
+                gc.set_threshold(*_GC_USERS[1])
+
+
 def audit(inv: Inventory, mutelist: str | Path | list | None = None, pricing: str | Path | None = None,
           baseline: list[str] | None = None, headroom: float | None = None,
           instance_family: str | None = None, principals: str | None = None) -> AuditResult:
@@ -138,6 +166,11 @@ def audit(inv: Inventory, mutelist: str | Path | list | None = None, pricing: st
 
     `principals`: "ecs" (roles ECS uses) or "all" (every role and user) for the I1xx rules;
     by default "ecs" when the inventory has ECS resources, "all" otherwise."""
+    with _fewer_collections():
+        return _audit(inv, mutelist, pricing, baseline, headroom, instance_family, principals)
+
+
+def _audit(inv, mutelist, pricing, baseline, headroom, instance_family, principals) -> AuditResult:
     from auditor.mutelist import apply_mutelist, load_mutelist
 
     model = AccessModel(inv)

@@ -86,3 +86,27 @@ def test_failed_write_keeps_the_previous_snapshot(tmp_path, monkeypatch):
         save_snapshot(Inventory(account_id="2"), path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["s.json.gz"]  # no temp file left
+
+
+def test_audit_leaves_the_callers_garbage_collector_settings_as_they_were():
+    # audit() collects less often while it runs (millions of long-lived objects); a notebook's
+    # own settings come back afterwards, also when two audits overlap.
+    import gc
+    import threading
+
+    from auditor.audit import audit
+    from tests.builders import inventory
+
+    before = gc.get_threshold()
+    gc.set_threshold(1234, 5, 6)
+    try:
+        seen = []
+        runs = [threading.Thread(target=lambda: seen.append(len(audit(inventory()).findings)))
+                for _ in range(3)]
+        for t in runs:
+            t.start()
+        for t in runs:
+            t.join()
+        assert len(seen) == 3 and gc.get_threshold() == (1234, 5, 6)
+    finally:
+        gc.set_threshold(*before)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import signal
 import sys
@@ -39,6 +40,10 @@ def _run(args: argparse.Namespace) -> int:
     # the previous output folder stays as it was.
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _interrupt)
+        # Loading a snapshot or an authorization-details file makes millions of objects that
+        # live to the end: the collector's default thresholds would walk them over and over
+        # (audit() raises them for itself too; this covers reading and writing).
+        gc.set_threshold(50_000, 20, 20)
     try:
         return COMMANDS[args.command](args)
     except (UsageError, SnapshotError, CollectError, DiffError, OutputError) as e:

@@ -90,7 +90,7 @@ def build_graph(model: AccessModel) -> nx.MultiDiGraph:
                 for role_arn in profile.role_arns:
                     edge(profile.arn, role_arn, Edge.PROFILE_ROLE)
     for principal, reach in model.escalation.items():
-        g.nodes[principal]["escalation_targets"] = len(reach.targets)
+        g.nodes[principal]["escalation_targets"] = reach.total
     for path in model.escalation_paths:  # the most telling paths of each principal
         edge(path.principal, path.target_role, Edge.CAN_ESCALATE, kind=path.kind,
              conditional=path.conditional)

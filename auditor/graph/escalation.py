@@ -10,8 +10,10 @@ step-by-step paths are built for the targets that gain the most (and on demand f
 
 from __future__ import annotations
 
-import heapq
 from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
 
 from auditor.facts.role_needs import ECS_TASKS
 from auditor.graph.ecs_facts import EcsFacts
@@ -47,13 +49,19 @@ class EscalationPath:
                 "gains_actions": self.gains, "sample_gains": self.sample_gains, "via": self.via}
 
 
-@dataclass
 class Reach:
-    """Everything one principal can reach through ECS."""
+    """Everything one principal can reach through ECS: how many stronger roles, the detailed
+    paths to those that gain the most, and, when asked, every target by name (a principal with
+    PassRole on "*" reaches thousands: counted up front, named only on demand)."""
 
-    principal: str
-    targets: dict[str, int]  # target role -> number of actions gained
-    paths: list[EscalationPath]  # the detailed ones, most gained first
+    def __init__(self, principal: str, total: int, paths: list[EscalationPath], name_them) -> None:
+        self.principal, self.total, self.paths = principal, total, paths
+        self._name_them = name_them
+
+    @cached_property
+    def targets(self) -> dict[str, int]:
+        """target role -> number of actions gained."""
+        return self._name_them()
 
 
 def _step(p: Principal, action: str, resource: str, context=None) -> dict | None:
@@ -254,36 +262,57 @@ class Targets:
     def __init__(self, roles: list[Principal]) -> None:
         self.roles = roles
         self.by_arn = {r.arn: r for r in roles}
+        self.position = {r.arn: i for i, r in enumerate(roles)}
         groups: dict[frozenset[str], int] = {}
-        self.group_of = [groups.setdefault(r.grant_keys, len(groups)) for r in roles]
-        self.sizes = [len(keys) for keys in groups]
+        self.group_of = np.array([groups.setdefault(r.grant_keys, len(groups)) for r in roles],
+                                 dtype=np.int64)
+        self.sizes = np.array([len(keys) for keys in groups], dtype=np.int64)
         self.holders: dict[str, list[int]] = {}
         for g, keys in enumerate(groups):
             for a in keys:
                 self.holders.setdefault(a, []).append(g)
+        # Ties in what is gained go to the greater ARN, as a sort by (gained, ARN) would.
+        order = sorted(range(len(roles)), key=lambda i: roles[i].arn)
+        self.rank = np.empty(len(roles), dtype=np.int64)
+        self.rank[order] = np.arange(len(roles))
 
-    def gains(self, mine: frozenset[str]) -> list[int]:
+    def gains(self, mine: frozenset[str]) -> np.ndarray:
+        """Per role, how many of its actions `mine` lacks."""
         shared = [0] * len(self.sizes)
         for a in mine:
             for g in self.holders.get(a, ()):
                 shared[g] += 1
-        per_group = [size - n for size, n in zip(self.sizes, shared, strict=True)]
-        return [per_group[g] for g in self.group_of]
+        return (self.sizes - np.array(shared, dtype=np.int64))[self.group_of]
 
 
 def find_reach(finder: Finder, targets: Targets) -> Reach | None:
     p = finder.p
-    gains = targets.gains(p.grant_keys)
-    # Only a stronger role is worth reporting, and only one that can be obtained.
-    if finder.reaches_every_role:
-        reach = {r.arn: g for r, g in zip(targets.roles, gains, strict=True) if g and r.arn != p.arn}
-    else:
-        reach = {r.arn: g for r, g in zip(targets.roles, gains, strict=True)
-                 if g and r.arn != p.arn and finder.reachable(r)}
-    if not reach:
+
+    def stronger() -> tuple[np.ndarray, np.ndarray]:
+        """What each role would add, and the positions of those that add something and can
+        be obtained (worked out again when the targets are named: kept, they would cost
+        thousands of entries per principal)."""
+        gains = targets.gains(p.grant_keys)
+        me = targets.position.get(p.arn)
+        if me is not None:
+            gains[me] = 0
+        found = np.flatnonzero(gains)
+        if not finder.reaches_every_role:
+            found = np.array([i for i in found.tolist() if finder.reachable(targets.roles[i])],
+                             dtype=np.int64)
+        return gains, found
+
+    gains, found = stronger()
+    if not found.size:
         return None
-    best = heapq.nlargest(PATHS_PER_PRINCIPAL, reach, key=lambda a: (reach[a], a))
-    return Reach(p.arn, reach, [path for a in best if (path := finder.path(targets.by_arn[a]))])
+    key = gains[found] * len(targets.roles) + targets.rank[found]
+    best = found[np.argsort(-key, kind="stable")[:PATHS_PER_PRINCIPAL]]
+    paths = [path for i in best.tolist() if (path := finder.path(targets.roles[i]))]
+
+    def name_them() -> dict[str, int]:
+        g, where = stronger()
+        return {targets.roles[i].arn: int(g[i]) for i in where.tolist()}
+    return Reach(p.arn, int(found.size), paths, name_them)
 
 
 def gained_count(mine: frozenset[str], theirs: frozenset[str]) -> int:

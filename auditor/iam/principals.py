@@ -39,6 +39,15 @@ class GrantTable(dict):
 
     everywhere: frozenset[str] = frozenset()
     everywhere_sure: frozenset[str] = frozenset()  # on every resource, unconditionally
+    _keys: frozenset[str] | None = None
+
+    @property
+    def keyset(self) -> frozenset[str]:
+        """Its actions as one frozenset, made once (the admin table is shared by every admin
+        principal, and so is this)."""
+        if self._keys is None:
+            self._keys = frozenset(self)
+        return self._keys
 
     @classmethod
     def of(cls, pairs) -> GrantTable:
@@ -100,16 +109,21 @@ class Principal:
 
     @cached_property
     def grant_keys(self) -> frozenset[str]:
-        return frozenset(self.grants)
+        return self.grants.keyset
 
-    @cached_property
+    @property
     def highlight_order(self) -> list[str]:
         """Some of its actions, most dangerous first (iam:PassRole before iam:AcceptDelegation...),
         services in turn, for samples of what a principal holds."""
-        from auditor.iam.knowledge import sample_by_danger
+        return _highlights(self.grant_keys)
 
-        return sample_by_danger(self.grant_keys, 128)
 
+
+@functools.lru_cache(maxsize=1024)  # principals holding the same actions share the sample
+def _highlights(actions: frozenset[str]) -> list[str]:
+    from auditor.iam.knowledge import sample_by_danger
+
+    return sample_by_danger(actions, 128)
 
 
 def _within_limit(own: dict[str, Grant], statements: tuple[Statement, ...],

@@ -58,7 +58,7 @@ class Template:
         if len(parts) == 6 and not any(_wild(f) for f in parts[:5]):
             # The usual shape, fields fixed: compare them, then the resource parts alone.
             return all(t is None or t == f for t, f in zip(self.head, parts[:5], strict=True)) \
-                and glob_witness(parts[5], self.rest) is not None
+                and _meets(parts[5], self.rest)
         return _intersects(_VAR.sub("*", pattern), self.tokens)
 
     def within(self, pattern: str) -> bool:
@@ -73,7 +73,41 @@ class Template:
         if len(parts) == 3 and parts[0] == "arn" and not _wild(parts[1]):
             # An account lives in one partition: arn:aws:s3:::* takes in all of S3 there.
             text = text.replace("${Partition}", parts[1], 1)
-        return resource_matches(pattern, _VAR.sub("*", text))
+        text = _VAR.sub("*", text)
+        # The pattern's text before its first wildcard must begin the format's: a literal
+        # character cannot stand for a variable (most patterns end here, nothing compiled).
+        literal = re.split(r"[*?]", pattern, maxsplit=1)[0]
+        return text.startswith(literal) and resource_matches(pattern, text)
+
+
+def _meets(p: str, t: str) -> bool:
+    """Do a policy pattern's resource part and a format's (stars for its variables) share a
+    string? The usual shapes are answered directly; the rest by the table of glob_witness."""
+    from auditor.iam.evaluate import resource_matches
+
+    if t == "*" or p == "*":
+        return True
+    if not _wild(p):
+        return resource_matches(t, p)
+    head = p[:-1]
+    if p.endswith("*") and not _wild(head):
+        # b/k*: is there a string of the format starting with b/k? (the star takes the rest)
+        for i, c in enumerate(head):
+            if i >= len(t):
+                return False
+            if t[i] == "*":
+                return True
+            if t[i] != "?" and t[i] != c:
+                return False
+        return True
+    return glob_witness(p, t) is not None
+
+
+def _takes_star(pattern: str) -> bool:
+    """Does the pattern match the request resource "*" (what an action with no resource type
+    is asked for)? Only stars and at most one "?" (or IAM's ${*}, a literal star) do."""
+    rest = pattern.replace("${*}", "?").replace("*", "")
+    return rest in ("", "?")
 
 
 def _wild(field: str) -> bool:
@@ -133,11 +167,10 @@ class ResourceTypes:
     def governed(self, pattern: str) -> frozenset[str]:
         """The actions a Resource pattern can govern: those with a resource type it can name,
         and, if it matches "*" itself, those that take only "*"."""
-        from auditor.iam.evaluate import resource_matches
 
         if pattern.strip("*") == "":
             return self.every
-        out: set[str] = set(self.no_type) if resource_matches(pattern, "*") else set()
+        out: set[str] = set(self.no_type) if _takes_star(pattern) else set()
         for t in self._candidates(pattern):
             if t.names(pattern):
                 out |= self.actions_of[t.text]
@@ -148,12 +181,11 @@ class ResourceTypes:
         """The actions every resource of which lies among the patterns' (each resource type
         they act on, or "*" for those that take only it): a NotResource of these patterns
         leaves them nothing, a Deny on them takes all of theirs."""
-        from auditor.iam.evaluate import resource_matches
 
         if any(p.strip("*") == "" for p in patterns):
             return self.every
         inside = {t.text for p in patterns for t in self._candidates(p) if t.within(p)}
-        out = set(self.no_type) if any(resource_matches(p, "*") for p in patterns) else set()
+        out = set(self.no_type) if any(_takes_star(p) for p in patterns) else set()
         partly = {a for text in inside for a in self.actions_of[text]}
         out |= {a for a in partly if all(f in inside for f in self.formats[a])}
         return frozenset(out)
@@ -165,12 +197,11 @@ class ResourceTypes:
         instance, network interface, security group and subnet), or, where none is required,
         one of them does (s3:GetObject on arn:aws:s3:::*, every bucket's objects, reached
         through access points too)."""
-        from auditor.iam.evaluate import resource_matches
 
         if any(p.strip("*") == "" for p in patterns):
             return self.every
         inside = {t.text for p in patterns for t in self._candidates(p) if t.within(p)}
-        out = set(self.no_type) if any(resource_matches(p, "*") for p in patterns) else set()
+        out = set(self.no_type) if any(_takes_star(p) for p in patterns) else set()
         partly = {a for text in inside for a in self.actions_of[text]}
         out |= {a for a in partly if all(f in inside for f in self.required.get(a, ()))}
         return frozenset(out)

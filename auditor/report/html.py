@@ -103,7 +103,7 @@ def render_report(result, history: str | None = None) -> str:
         categories=sorted({f.category for f in result.findings}),
         workloads=workloads_view(result), workload_total=len(result.model.workloads),
         paths=paths_view(result),
-        path_total=sum(len(r.targets) for r in result.model.escalation.values())
+        path_total=sum(r.total for r in result.model.escalation.values())
         + len(result.model.chained_paths),
         path_targets=len({p.target_role for p in result.model.escalation_paths + result.model.chained_paths}),
         costs=costs_view(result), pricing=result.pricing,

@@ -151,10 +151,10 @@ def escalate_via_ecs(ctx: AuditContext) -> Iterator[Hit]:
         usage = ctx.model.role_usage.get(principal, {})
         carriers = ctx.workload_arns([w for ws in usage.values() for w in ws])
         yield Hit(resource_arn=principal, resource_type="iam-" + principal.split(":")[5].split("/")[0],
-                  message=f"{principal.rsplit('/', 1)[-1]} can obtain {len(reach.targets)} stronger "
+                  message=f"{principal.rsplit('/', 1)[-1]} can obtain {reach.total} stronger "
                           f"role(s) through ECS, e.g. {ctx.role_name(top.target_role)} ({top.kind}, "
                           f"+{top.gains} actions).",
-                  evidence={"targets_total": len(reach.targets),
+                  evidence={"targets_total": reach.total,
                             "paths": [p.to_dict() for p in paths]},
                   related_arns=tuple(p.target_role for p in paths) + carriers,
                   severity=lower_severity("high") if all(p.conditional for p in paths) else None,
