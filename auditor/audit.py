@@ -9,9 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-
-import networkx as nx
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from auditor import callable_module
 from auditor.advice import advise
@@ -23,6 +21,10 @@ from auditor.rules.checks import RuleCheck, run_checks
 from auditor.rules.context import AuditContext
 from auditor.rules.engine import SEVERITIES, CoverageGap, Finding, rules_reading, run_rules
 from auditor.rules.reads import IAM
+
+if TYPE_CHECKING:  # pandas and networkx load only for the frames and the graph (0.35 s)
+    import networkx as nx
+    import pandas as pd
 
 
 @dataclass
@@ -106,6 +108,8 @@ class AuditResult:
 
     def neighbourhood(self, arn: str, radius: int = 2) -> nx.MultiDiGraph:
         """The part of the graph within `radius` steps of a node, either direction."""
+        import networkx as nx
+
         return nx.ego_graph(self.graph, arn, radius=radius, undirected=True)
 
     def fails(self, threshold: str | None) -> bool:
@@ -148,7 +152,7 @@ def _fewer_collections():
     with _GC_LOCK:
         if _GC_USERS[0] == 0:
             _GC_USERS[1] = gc.get_threshold()
-            gc.set_threshold(50_000, 20, 20)
+            gc.set_threshold(100_000, 50, 100)
         _GC_USERS[0] += 1
     try:
         yield

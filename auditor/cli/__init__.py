@@ -43,7 +43,7 @@ def _run(args: argparse.Namespace) -> int:
         # Loading a snapshot or an authorization-details file makes millions of objects that
         # live to the end: the collector's default thresholds would walk them over and over
         # (audit() raises them for itself too; this covers reading and writing).
-        gc.set_threshold(50_000, 20, 20)
+        gc.set_threshold(100_000, 50, 100)
     try:
         return COMMANDS[args.command](args)
     except (UsageError, SnapshotError, CollectError, DiffError, OutputError) as e:

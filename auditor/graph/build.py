@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from auditor.fsutil import atomic_write_text
 from auditor.graph.access import AccessModel
 from auditor.graph.kinds import Edge, Node
 
+if TYPE_CHECKING:  # networkx loads when a graph is built, not for every audit (0.1 s)
+    import networkx as nx
+
 
 def build_graph(model: AccessModel) -> nx.MultiDiGraph:
     inv, ix = model.inv, model.inv.index
+    import networkx as nx
+
     g = nx.MultiDiGraph(account_id=inv.account_id)
 
     def node(key: str, kind: Node, label: str, **attrs) -> str:
@@ -117,10 +121,14 @@ def _flat(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
 
 
 def write_graphml(g: nx.MultiDiGraph, path: Path) -> Path:
+    import networkx as nx
+
     text = "\n".join(nx.generate_graphml(_flat(g)))
     return atomic_write_text(path, text)
 
 
 def write_node_link(g: nx.MultiDiGraph, path: Path) -> Path:
+    import networkx as nx
+
     data = nx.node_link_data(g, edges="links")
     return atomic_write_text(path, json.dumps(data, indent=1, default=str))

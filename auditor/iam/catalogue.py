@@ -33,17 +33,22 @@ class Catalogue:
         self.by_service: dict[str, frozenset[str]] = {}
         formats: dict[str, list[str]] = {}
         required: dict[str, list[str]] = {}
+        levels: dict[str, frozenset[str]] = {}
         for svc in data.services.get_service_keys():
             names = []
             types = data.resources._get_resources(svc)
             for key, a in data.actions._get_actions(svc).items():
                 full = f"{svc}:{key}"
                 level = a.get("accessLevel", "")
+                split = levels.get(level)
+                if split is None:  # a handful of distinct levels across 22,000 actions
+                    split = levels[level] = frozenset(x.strip() for x in level.split(","))
+                listed = [(types[k]["arn"], t.get("required")) for t in a.get("resourceTypes") or ()
+                          if (k := t["name"].lower()) in types]
                 self.actions[full] = ActionInfo(f"{svc}:{a['name']}", level, bool(a.get("resourceTypes")),
-                                                frozenset(x.strip() for x in level.split(",")))
-                listed = [t for t in a.get("resourceTypes") or () if t["name"].lower() in types]
-                formats[full] = [types[t["name"].lower()]["arn"] for t in listed]
-                required[full] = [types[t["name"].lower()]["arn"] for t in listed if t.get("required")]
+                                                split)
+                formats[full] = [arn for arn, _ in listed]
+                required[full] = [arn for arn, needed in listed if needed]
                 names.append(full)
             self.by_service[svc] = frozenset(names)
         self.all = frozenset(self.actions)
