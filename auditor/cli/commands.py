@@ -148,12 +148,13 @@ def run_audit(inv, args: argparse.Namespace, inputs: dict, snapshot_writer=None,
     """Audit, append to the history, write the outputs, import into Security Hub if asked.
     `aws`: (boto3 session or None, endpoint URL or None) for Security Hub."""
     from auditor.audit import audit
-    from auditor.history import HistoryError, append
     from auditor.report import WriteOptions, write_outputs
 
     result = audit(inv, mutelist=inputs["mutelist"], pricing=args.pricing, baseline=inputs["baseline"],
                    principals=args.principals)
     if args.history:
+        from auditor.history import HistoryError, append  # pandas and duckdb: only for a history
+
         try:
             append(result, args.history)
         except HistoryError as e:

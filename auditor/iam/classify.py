@@ -137,8 +137,9 @@ def _admin(p: Principal) -> dict | None:
             continue
         named = statement_actions(st)
         if covers_all_resources(st):
-            if named and named <= grants.everywhere:
-                return {"conditional": not named <= grants.everywhere_sure, "statements": [st.describe()]}
+            if named and _within(named, grants.everywhere):
+                return {"conditional": not _within(named, grants.everywhere_sure),
+                        "statements": [st.describe()]}
         elif st.not_resources is not None and _iam_everywhere(grants, named):
             # Everything but what a NotResource spares, IAM's own actions included: the
             # principal can grant itself the rest, so it is an administrator all the same.
@@ -149,6 +150,15 @@ def _admin(p: Principal) -> dict | None:
         return {"conditional": False, "statements": [
             {"source": "AdministratorAccess attached (document not collected)"}]}
     return None
+
+
+def _within(named: frozenset[str], held: frozenset[str]) -> bool:
+    """named <= held, in one step when both are the whole catalogue (every admin's case: a
+    subset test would look up 22,000 actions per admin)."""
+    every = len(catalogue().all)
+    if len(named) == every:
+        return len(held) == every  # held lies within the catalogue: the same size is equal
+    return named <= held
 
 
 def _iam_everywhere(grants, named: frozenset[str]) -> bool:

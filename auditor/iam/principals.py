@@ -483,8 +483,22 @@ def _everything() -> GrantTable:
     return table
 
 
+class _Parsed(dict):
+    """Each managed policy parsed once for the whole inventory, as (statements, error): a
+    policy attached to a thousand roles is one set of statements, named by the policy alone
+    ("managed policy m5"; the principal is the finding's subject)."""
+
+    def managed(self, mp, kind: str) -> tuple[tuple[Statement, ...], str | None]:
+        key = (mp.arn, kind)
+        if key not in self:
+            errors: list[str] = []
+            stmts = _safe_parse(mp.document, f"{kind}managed policy {mp.name}", errors)
+            self[key] = stmts, (errors[0] if errors else None)
+        return self[key]
+
+
 def _parse_all(inv: Inventory, label: str, inline, attached: tuple[str, ...],
-               errors: list[str], missing: list[str]) -> list[Statement]:
+               errors: list[str], missing: list[str], parsed: _Parsed, kind: str = "") -> list[Statement]:
     out: list[Statement] = []
     for p in inline:
         out.extend(_safe_parse(p.document, f"{label} inline policy {p.name}", errors))
@@ -493,7 +507,10 @@ def _parse_all(inv: Inventory, label: str, inline, attached: tuple[str, ...],
         if mp is None or mp.document is None:
             missing.append(arn)
             continue
-        out.extend(_safe_parse(mp.document, f"{label} managed policy {mp.name}", errors))
+        stmts, error = parsed.managed(mp, kind)
+        if error:
+            errors.append(f"{label} {error}")
+        out.extend(stmts)
     return out
 
 
@@ -506,10 +523,10 @@ def _safe_parse(doc, source: str, errors: list[str]) -> tuple[Statement, ...]:
 
 
 def _boundary(inv: Inventory, arn: str | None, label: str, errors: list[str],
-              missing: list[str]) -> tuple[Statement, ...] | None:
+              missing: list[str], parsed: _Parsed) -> tuple[Statement, ...] | None:
     if not arn:
         return None
-    return tuple(_parse_all(inv, f"{label} boundary", (), (arn,), errors, missing))
+    return tuple(_parse_all(inv, label, (), (arn,), errors, missing, parsed, "boundary "))
 
 
 def build_principals(inv: Inventory, scps: tuple | None = None) -> dict[str, Principal]:
@@ -520,28 +537,29 @@ def build_principals(inv: Inventory, scps: tuple | None = None) -> dict[str, Pri
     out: dict[str, Principal] = {}
     scps = scp_levels(inv.organisation) if scps is None else scps
     org = inv.organisation.org_id if inv.organisation else ""
+    parsed = _Parsed()
     for r in inv.roles:
         errors: list[str] = []
         missing: list[str] = []
         label = f"role {r.name}"
-        stmts = _parse_all(inv, label, r.inline_policies, r.attached_policy_arns, errors, missing)
+        stmts = _parse_all(inv, label, r.inline_policies, r.attached_policy_arns, errors, missing, parsed)
         out[r.arn] = Principal(r.arn, "role", r.name, tuple(stmts),
-                               _boundary(inv, r.permissions_boundary_arn, label, errors, missing),
+                               _boundary(inv, r.permissions_boundary_arn, label, errors, missing, parsed),
                                errors, r.attached_policy_arns, tuple(missing),
                                () if exempt_from_controls(r.arn) else scps, inv.regions, org)
     for u in inv.users:
         errors, missing = [], []
         label = f"user {u.name}"
-        stmts = _parse_all(inv, label, u.inline_policies, u.attached_policy_arns, errors, missing)
+        stmts = _parse_all(inv, label, u.inline_policies, u.attached_policy_arns, errors, missing, parsed)
         attached = list(u.attached_policy_arns)
         for gname in u.group_names:
             g = inv.index.group_by_name.get(gname)
             if g:
                 stmts += _parse_all(inv, f"{label} via group {g.name}", g.inline_policies,
-                                    g.attached_policy_arns, errors, missing)
+                                    g.attached_policy_arns, errors, missing, parsed, f"group {g.name} ")
                 attached += g.attached_policy_arns
         out[u.arn] = Principal(u.arn, "user", u.name, tuple(stmts),
-                               _boundary(inv, u.permissions_boundary_arn, label, errors, missing),
+                               _boundary(inv, u.permissions_boundary_arn, label, errors, missing, parsed),
                                errors, tuple(attached), tuple(missing), scps, inv.regions, org)
     return out
 
