@@ -53,22 +53,6 @@ def audit(snapshot: str, out: str, formats: str = "html,csv,json") -> dict:
                                             if p.name == "permissions.csv") / 1e6, 2)}
 
 
-def iam_details(details: str, out: str, truth: str) -> dict:
-    """`ecs-auditor audit --iam-details` as a user runs it, and its misses against the truth."""
-    from pathlib import Path
-
-    from auditor.cli import main
-    from bench.iam_details import missed
-
-    t = time.perf_counter()
-    code = main(["audit", "--iam-details", details, "--output", out, "--format", "json", "--quiet"])
-    took = time.perf_counter() - t
-    doc = json.loads((Path(out) / "findings.json").read_text())
-    held = {k: set(v) for k, v in json.loads(Path(truth).read_text()).items()}
-    return {"exit": code, "audit_seconds": round(took, 2), "findings": len(doc["findings"]),
-            "missed": missed(doc["findings"], held)}
-
-
 if __name__ == "__main__":
     task, *args = sys.argv[1:]
-    print(json.dumps({"iam": iam, "graph": graph, "audit": audit, "iam_details": iam_details}[task](*args)))
+    print(json.dumps({"iam": iam, "graph": graph, "audit": audit}[task](*args)))

