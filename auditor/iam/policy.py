@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import urllib.parse
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 MAX_POLICY_BYTES = 1_000_000  # AWS's largest is a few KB; anything this big is not a policy
@@ -35,6 +36,13 @@ class Statement:
     @property
     def action_patterns(self) -> tuple[str, ...]:
         return self.not_actions if self.not_actions is not None else self.actions
+
+    @cached_property
+    def memo(self) -> dict:
+        """What the engine worked out about this statement (its actions, whether it applies
+        anywhere): a managed policy's statements are shared by every principal it is attached
+        to, and so is this."""
+        return {}
 
     def describe(self) -> dict[str, Any]:
         """A JSON-ready view for evidence."""

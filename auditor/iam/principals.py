@@ -399,9 +399,14 @@ def _needs_absent(pattern: str, absent: frozenset[str]) -> bool:
 def _names_nothing(st: Statement, absent: frozenset[str]) -> bool:
     """Does the statement apply to no resource at all: a NotResource of "*", or Resource
     patterns that each need a request value this principal never has?"""
-    if st.not_resources is not None:
-        return any(r in EVERYTHING for r in st.not_resources)
-    return bool(absent) and st.variables and all(_needs_absent(r, absent) for r in st.resources)
+    key = ("nothing", absent)
+    if key not in st.memo:
+        if st.not_resources is not None:
+            st.memo[key] = any(r in EVERYTHING for r in st.not_resources)
+        else:
+            st.memo[key] = bool(absent) and st.variables and \
+                all(_needs_absent(r, absent) for r in st.resources)
+    return st.memo[key]
 
 
 def _spared(st: Statement, absent: frozenset[str]) -> tuple[str, ...]:
@@ -428,11 +433,12 @@ def _grants(statements: tuple[Statement, ...], absent: frozenset[str] = frozense
     for st in live:
         if st.effect != "Allow":
             continue
-        acts, wide = _live_actions(st, absent), everywhere_actions(st)
-        for d in hard:
-            if acts:
-                acts = acts - _denied_throughout(d, st, absent)
-        on_all = acts if wide is catalogue().types.every else acts & wide
+        acts, on_all = _allowed(st, absent)
+        if hard:
+            for d in hard:
+                if acts:
+                    acts = acts - _denied_throughout(d, st, absent)
+            on_all = on_all & acts
         if st.conditions:
             maybe |= acts
             maybe_all |= on_all
@@ -469,9 +475,22 @@ def _grants(statements: tuple[Statement, ...], absent: frozenset[str] = frozense
     return table
 
 
+def _allowed(st: Statement, absent: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """An allow's actions, and those of them on every resource they act on, before any deny
+    (worked out once per statement and principal kind)."""
+    key = ("allowed", absent)
+    if key not in st.memo:
+        acts, wide = _live_actions(st, absent), everywhere_actions(st)
+        st.memo[key] = acts, (acts if wide is catalogue().types.every else acts & wide)
+    return st.memo[key]
+
+
 def _allows_everything(st: Statement) -> bool:
-    return st.effect == "Allow" and not st.conditions and covers_all_resources(st) and \
-        not st.not_resources and len(statement_actions(st)) == len(catalogue().all)
+    if "everything" not in st.memo:
+        st.memo["everything"] = st.effect == "Allow" and not st.conditions and \
+            covers_all_resources(st) and not st.not_resources and \
+            len(statement_actions(st)) == len(catalogue().all)
+    return st.memo["everything"]
 
 
 @functools.cache
