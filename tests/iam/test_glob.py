@@ -47,3 +47,33 @@ def test_hostile_patterns_are_decided_at_once():
 def test_whitespace_and_case_are_read_alike_by_matching_and_expansion():
     assert catalogue().expand(" S3:GetObject ") == {"s3:getobject"}
     assert action_matches(" S3:Get* ", "s3:getobject")
+
+
+@given(st.lists(st.lists(st.text("ab*?", max_size=4), min_size=1, max_size=2), min_size=1, max_size=3),
+       st.lists(st.text("ab*", max_size=4), max_size=2))
+def test_overlap_search_agrees_with_trying_every_short_string(groups, minus):
+    # overlap_exists (a boundary meeting what a deny leaves of an allow) against brute force
+    # over every string of up to 6 characters from the patterns' alphabet plus one other.
+    import itertools
+
+    from auditor.iam.glob import overlap_exists
+
+    def some(text):
+        return all(any(reference(p, text) for p in g) for g in groups) and \
+            not any(reference(p, text) for p in minus)
+
+    found = any(some("".join(t)) for n in range(7) for t in itertools.product("abz", repeat=n))
+    if found:  # a witness this short exists: the search must find one
+        assert overlap_exists([tuple(g) for g in groups], tuple(minus))
+    elif not minus and sum(len(p.replace("*", "")) for g in groups for p in g) <= 6:
+        # A common string, if any, need be no longer than all the fixed parts together.
+        assert not overlap_exists([tuple(g) for g in groups], ())
+
+
+def test_overlap_search_with_hostile_patterns_is_decided_at_once():
+    from auditor.iam.glob import overlap_exists
+
+    hostile = "arn:aws:s3:::" + "*?" * 12 + "z"
+    t = time.perf_counter()
+    overlap_exists([(hostile,), ("arn:aws:s3:::*",)], ("arn:aws:s3:::" + "*?" * 12 + "y",))
+    assert time.perf_counter() - t < 1.0
