@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -14,7 +15,13 @@ from auditor.iam.knowledge import (
     DATA_READ_ACTIONS,
     ESCALATION_METHODS,
 )
-from auditor.iam.principals import ADMIN_POLICY_ARN, Principal, covers_all_resources, statement_actions
+from auditor.iam.principals import (
+    ADMIN_POLICY_ARN,
+    Principal,
+    covers_all_resources,
+    named_actions,
+    statement_actions,
+)
 
 
 @dataclass(frozen=True)
@@ -100,21 +107,21 @@ def _every_action_of(svc: str, held: int, p: Principal) -> bool:
     names = cat.by_service.get(svc, frozenset())
     if held == len(names):
         return True
-    wide = re.compile(rf"arn:[^:]*:{re.escape(svc)}:[*:]*")
+    wide = _service_wide(svc)
     for st in p.statements:
         if st.effect != "Allow" or st.not_resources is not None:
             continue
         if not any(wide.fullmatch(r) for r in st.resources):
             continue
-        if _actions_named(st) >= names and (statement_actions(st) & names) <= p.grant_keys:
+        if named_actions(st) >= names and (statement_actions(st) & names) <= p.grant_keys:
             return True
     return False
 
 
-def _actions_named(st) -> frozenset[str]:
-    from auditor.iam.principals import _actions
-
-    return _actions(st.action_patterns, st.not_actions is not None)
+@functools.cache
+def _service_wide(svc: str) -> re.Pattern:
+    """A Resource pattern naming the whole of a service: arn:aws:s3:::*, arn:*:kms:*:*:*."""
+    return re.compile(rf"arn:[^:]*:{re.escape(svc)}:[*:]*")
 
 
 def _any_account(p: Principal, action: str) -> bool:

@@ -118,7 +118,6 @@ class Principal:
         return _highlights(self.grant_keys)
 
 
-
 @functools.lru_cache(maxsize=1024)  # principals holding the same actions share the sample
 def _highlights(actions: frozenset[str]) -> list[str]:
     from auditor.iam.knowledge import sample_by_danger
@@ -144,6 +143,8 @@ def _within_limit(own: dict[str, Grant], statements: tuple[Statement, ...],
         mine = _live_actions(st, absent)
         for b in allows:
             common = (mine & statement_actions(b)) - reachable
+            if not common:
+                continue
             for a, b_side, acts in _meeting(_sides(st, absent), _sides(b, absent)):
                 for group, narrowing in _by_denies(common & acts, denies):
                     if _meet(a, b_side, narrowing, absent):
@@ -290,6 +291,11 @@ def governed_by(actions: frozenset[str], st: Statement, resource: str | None = N
     if resource is not None and st.not_resources is None:
         return _governing(actions, (resource,), None)
     return _governing(actions, st.resources, st.not_resources)
+
+
+def named_actions(st: Statement) -> frozenset[str]:
+    """The concrete actions a statement's Action (or NotAction) names, whatever its Resource."""
+    return _actions(st.action_patterns, st.not_actions is not None)
 
 
 def _live_actions(st: Statement, absent: frozenset[str]) -> frozenset[str]:
@@ -585,5 +591,5 @@ def build_principals(inv: Inventory, scps: tuple | None = None) -> dict[str, Pri
 
 
 __all__ = ["ALLOWED", "CONDITIONAL", "DENIED", "Grant", "Principal", "build_principals",
-           "covers_all_resources", "everywhere_actions", "governed_by", "resource_actions",
-           "statement_actions"]
+           "covers_all_resources", "everywhere_actions", "governed_by", "named_actions",
+           "resource_actions", "statement_actions"]
