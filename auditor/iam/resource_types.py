@@ -8,12 +8,13 @@ So `kms:*` on `arn:aws:kms:*:*:alias/*` grants the alias actions only, and `s3:*
 bucket's objects does not grant `s3:ListAllMyBuckets`.
 
 A resource type's ARN format (`arn:${Partition}:kms:${Region}:${Account}:alias/${Alias}`) is
-read as a pattern. When a policy pattern's first five fields are written out (the usual shape)
-they are compared field by field and the resource parts as globs, the format's variables there
-taken as any text (an S3 object's name may hold colons and slashes). When the policy pattern has
-a wildcard among those fields, whose star could stretch over colons, the format's variables are
-taken as text without a colon: otherwise `arn:aws:kms:*:*:alias/*` would name keys too (a key id
-ending in ":alias/x"), which no key's id can."""
+read as a pattern. When a policy pattern writes out all six ARN fields (the usual shape, also
+`arn:aws:kms:*:*:alias/*`) they are compared field by field, a wildcard read within its field,
+and the resource parts as globs, the format's variables there taken as any text (an S3 object's
+name may hold colons and slashes). A shorter pattern with a wildcard (`arn:aws:s3:*`), whose star
+may stretch over colons, is tested against the whole format with its variables as text without
+a colon; past a length and a budget that test answers "it may", so a policy written to slow the
+audit cannot, at the price of over-reporting."""
 
 from __future__ import annotations
 
@@ -25,6 +26,12 @@ from auditor.iam.glob import glob_witness
 
 FIELD = object()  # a format's variable in the general test: any text without a colon
 _VAR = re.compile(r"\$\{[^}]*\}")
+# The general test costs the pattern's length times the format's, for each of 2,201 formats:
+# a policy written to slow the audit (long patterns with a wildcard in the service field) must
+# not. Past these bounds the answer is "it may name it", which can over-report, never miss.
+LONGEST_GENERAL = 64  # characters of a pattern with a wildcard among its first fields
+LONGEST_PART = 256  # characters of a resource part compared by glob_witness
+GENERAL_BUDGET = [20_000]  # general tests left in this process (about 7 s of them)
 
 
 @dataclass(frozen=True)
@@ -55,10 +62,15 @@ class Template:
     def names(self, pattern: str) -> bool:
         """Can the policy pattern name a resource of this type (is there an ARN both match)?"""
         parts = pattern.split(":", 5)
-        if len(parts) == 6 and not any(_wild(f) for f in parts[:5]):
-            # The usual shape, fields fixed: compare them, then the resource parts alone.
-            return all(t is None or t == f for t, f in zip(self.head, parts[:5], strict=True)) \
+        if len(parts) == 6:
+            # The usual shape, all six fields written: compare them one by one (a wildcard in a
+            # field read within it, as the IAM User Guide writes ARN patterns), then the
+            # resource parts alone.
+            return all(_field_meets(f, t) for f, t in zip(parts[:5], self.head, strict=True)) \
                 and _meets(parts[5], self.rest)
+        if len(pattern) > LONGEST_GENERAL or GENERAL_BUDGET[0] <= 0:
+            return True
+        GENERAL_BUDGET[0] -= 1
         return _intersects(_VAR.sub("*", pattern), self.tokens)
 
     def within(self, pattern: str) -> bool:
@@ -100,7 +112,18 @@ def _meets(p: str, t: str) -> bool:
             if t[i] != "?" and t[i] != c:
                 return False
         return True
-    return glob_witness(p, t) is not None
+    return len(p) > LONGEST_PART or glob_witness(p, t) is not None
+
+
+def _field_meets(field: str, fixed: str | None) -> bool:
+    """Does a pattern's ARN field meet a format's (None: a variable, anything)?"""
+    if fixed is None or field == fixed:
+        return True
+    if not _wild(field):
+        return False
+    from auditor.iam.evaluate import resource_matches
+
+    return resource_matches(_VAR.sub("*", field), fixed)
 
 
 def _takes_star(pattern: str) -> bool:
@@ -159,7 +182,10 @@ class ResourceTypes:
 
     def _candidates(self, pattern: str) -> list[Template]:
         parts = pattern.split(":", 3)
-        if len(parts) == 4 and not any(_wild(f) for f in parts[:3]):
+        fixed = not _wild(parts[2]) if len(parts) == 4 else False
+        # A literal service field narrows the formats to its namespace when the fields are
+        # compared one by one (all six written), or when nothing before it is a wildcard.
+        if fixed and (pattern.count(":") >= 5 or not any(_wild(f) for f in parts[:2])):
             return self.by_namespace.get(parts[2], []) + self.by_namespace.get(None, [])
         return self.templates
 

