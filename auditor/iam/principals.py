@@ -376,6 +376,19 @@ def _denied_throughout(deny: Statement, allow: Statement, absent: frozenset[str]
     return statement_actions(deny) - kept
 
 
+def _denied_together(allow: Statement, acts: frozenset[str], denies: list[Statement],
+                     absent: frozenset[str]) -> frozenset[str]:
+    """The actions that two or more denies take on every resource the allow names, though no
+    one of them does (Deny b/* with a Deny of everything but b/*): for each set of actions the
+    same denies name, is any resource of the allow left?"""
+    out: set[str] = set()
+    for group, narrowing in _by_denies(acts, denies):
+        if len(narrowing) > 1 and not any(_meet(side, ("*", ()), narrowing, absent)
+                                          for side in _sides(allow, absent)):
+            out |= group
+    return frozenset(out)
+
+
 def _spares_a_region(deny: Statement, regions: tuple[str, ...]) -> bool:
     """A deny conditioned on the requested region that does not apply in some audited region
     (an SCP keeping work to approved regions): there the allow stands."""
@@ -444,6 +457,8 @@ def _grants(statements: tuple[Statement, ...], absent: frozenset[str] = frozense
             for d in hard:
                 if acts:
                     acts = acts - _denied_throughout(d, st, absent)
+            if len(hard) > 1 and acts:
+                acts = acts - _denied_together(st, acts, hard, absent)
             on_all = on_all & acts
         if st.conditions:
             maybe |= acts

@@ -116,8 +116,11 @@ def _meets(p: str, t: str) -> bool:
 
 
 def _field_meets(field: str, fixed: str | None) -> bool:
-    """Does a pattern's ARN field meet a format's (None: a variable, anything)?"""
-    if fixed is None or field == fixed:
+    """Does a pattern's ARN field meet a format's (None: a variable, any text but none: where a
+    resource has no region or account its format leaves the field empty, as S3's and IAM's do)?"""
+    if fixed is None:
+        return field != ""
+    if field == fixed:
         return True
     if not _wild(field):
         return False
