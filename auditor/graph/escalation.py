@@ -20,7 +20,7 @@ from auditor.graph.ecs_facts import EcsFacts
 from auditor.iam import DENIED
 from auditor.iam.escalation_methods import ECS_ROUTES, Method
 from auditor.iam.evaluate import names_action
-from auditor.iam.principals import Principal, applies_to_every_resource
+from auditor.iam.principals import Principal, covers_all_resources
 from auditor.model.arns import in_cluster
 
 PASS_CONTEXT = {"iam:passedtoservice": (ECS_TASKS,)}
@@ -85,7 +85,7 @@ class Finder:
         # When every statement naming iam:PassRole applies to all resources, the answer is the
         # same for every role: decide it once (a principal with PassRole on "*" meets thousands).
         self._pass_all: dict | None | bool = False
-        if "iam:passrole" in g and all(applies_to_every_resource(st)
+        if "iam:passrole" in g and all(covers_all_resources(st)
                                        for st in p.statements + (p.boundary or ())
                                        if names_action(st, "iam:passrole")):
             self._pass_all = _step(p, "iam:PassRole", "*", PASS_CONTEXT)

@@ -14,6 +14,7 @@ from auditor.iam.catalogue import catalogue
 from auditor.iam.evaluate import ALLOWED, CONDITIONAL, DENIED, Context, Verdict, decide, weakest
 from auditor.iam.glob import globs_intersect, overlap_exists
 from auditor.iam.policy import PolicyError, Statement, parse_policy
+from auditor.iam.resource_types import every_resource
 from auditor.model import Inventory
 
 ADMIN_POLICY_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
@@ -178,9 +179,9 @@ def _meeting(mine: list[Side], theirs: list[Side]):
         for y, yo in theirs:
             if not globs_intersect(x, y):
                 continue
-            if y.strip("*") == "" or resource_matches(y, x):
+            if every_resource(y) or resource_matches(y, x):
                 acts = types.governed(x)
-            elif x.strip("*") == "" or resource_matches(x, y):
+            elif every_resource(x) or resource_matches(x, y):
                 acts = types.governed(y)
             else:
                 acts = types.governed(x) & types.governed(y)
@@ -237,17 +238,11 @@ def _within(pattern: str, excluded: tuple[str, ...]) -> bool:
     return any(e in EVERYTHING or ("${" not in e and resource_matches(e, pattern)) for e in excluded)
 
 
-def applies_to_every_resource(st: Statement) -> bool:
-    """A statement whose Resource covers every resource. A NotResource statement never does: it
-    spares what it lists, however few (a deny with NotResource guards everything else)."""
-    return st.not_resources is None and covers_all_resources(st)
-
-
 def covers_all_resources(st: Statement) -> bool:
     """Does the statement's Resource take in every resource, "*" included (which the actions
     with no resource type are requested on)? Only a pattern of stars does; a NotResource never
     does, as it spares what it lists."""
-    return st.not_resources is None and any(r.strip("*") == "" for r in st.resources)
+    return st.not_resources is None and any(map(every_resource, st.resources))
 
 
 def everywhere_actions(st: Statement) -> frozenset[str]:
@@ -261,8 +256,6 @@ def everywhere_actions(st: Statement) -> frozenset[str]:
 def _everywhere(resources: tuple[str, ...], not_resources: tuple[str, ...] | None) -> frozenset[str]:
     types = catalogue().types
     if not_resources is None:
-        if any(r.strip("*") == "" for r in resources):
-            return types.every
         return types.covered_by(tuple(r for r in resources if "${" not in r))
     return types.every - frozenset().union(*(types.governed(x) for x in not_resources))
 
@@ -323,7 +316,7 @@ def _governing(named: frozenset[str], resources: tuple[str, ...],
     if not_resources is not None:
         confined = types.confined_to(not_resources)
         return named - confined if confined else named
-    if not resources or any(r.strip("*") == "" for r in resources):
+    if not resources or any(map(every_resource, resources)):
         # "*" governs every action; so does a resource policy's statement without Resource
         # (an ECR repository's): it governs the resource it is attached to.
         return named
@@ -509,8 +502,7 @@ def _allowed(st: Statement, absent: frozenset[str]) -> tuple[frozenset[str], fro
 def _allows_everything(st: Statement) -> bool:
     if "everything" not in st.memo:
         st.memo["everything"] = st.effect == "Allow" and not st.conditions and \
-            covers_all_resources(st) and not st.not_resources and \
-            len(statement_actions(st)) == len(catalogue().all)
+            covers_all_resources(st) and len(statement_actions(st)) == len(catalogue().all)
     return st.memo["everything"]
 
 

@@ -129,6 +129,11 @@ def _field_meets(field: str, fixed: str | None) -> bool:
     return resource_matches(_VAR.sub("*", field), fixed)
 
 
+def every_resource(pattern: str) -> bool:
+    """A pattern of stars alone ("*", "**"): it names every resource, "*" included."""
+    return pattern.strip("*") == ""
+
+
 def _takes_star(pattern: str) -> bool:
     """Does the pattern match the request resource "*" (what an action with no resource type
     is asked for)? Only stars and at most one "?" (or IAM's ${*}, a literal star) do."""
@@ -196,7 +201,7 @@ class ResourceTypes:
     def governed(self, pattern: str) -> frozenset[str]:
         """The actions a Resource pattern can govern: those with a resource type it can name,
         and, if it matches "*" itself, those that take only "*"."""
-        if pattern.strip("*") == "":
+        if every_resource(pattern):
             return self.every
         out: set[str] = set(self.no_type) if _takes_star(pattern) else set()
         for t in self._candidates(pattern):
@@ -222,7 +227,7 @@ class ResourceTypes:
 
     def _taken_in(self, patterns: tuple[str, ...], needed: dict[str, tuple[str, ...]]) -> frozenset[str]:
         """The actions with at least one format among the patterns' and every one of `needed`."""
-        if any(p.strip("*") == "" for p in patterns):
+        if any(map(every_resource, patterns)):
             return self.every
         inside = {t.text for p in patterns for t in self._candidates(p) if t.within(p)}
         out = set(self.no_type) if any(_takes_star(p) for p in patterns) else set()
