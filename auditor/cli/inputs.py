@@ -108,7 +108,7 @@ def audit_inventory(snapshot: str | None, iam_details: list[str] | None):
     inv = load_snapshot(snapshot) if snapshot else None
     if not iam_details:
         return inv
-    from auditor.collect.iam import load_authorization_details
+    from auditor.collect.iam_details import load_authorization_details
 
     account, iam_part = load_authorization_details(iam_details)
     if inv is None:

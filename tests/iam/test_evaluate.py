@@ -97,7 +97,7 @@ def test_decide(name, docs, boundary, action, resource, context, expected):
 def test_only_the_default_version_of_a_managed_policy_counts():
     # The collector keeps the default version's document only; an admin v1 that is not the
     # default must not count. Simulate the collector's transform on both versions.
-    from auditor.collect.iam import transform_policy
+    from auditor.collect.iam_details import transform_policy
 
     raw = {"Arn": "arn:aws:iam::1:policy/p", "PolicyName": "p", "DefaultVersionId": "v2",
            "PolicyVersionList": [

@@ -70,3 +70,19 @@ def test_a_file_that_is_not_authorization_details_is_one_line(tmp_path):
     proc = run_cli("audit", "--iam-details", str(tmp_path / "x.json"), "--output", str(tmp_path / "o"))
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1
     assert "not an authorization-details document" in proc.stderr
+
+
+def test_an_offline_audit_loads_no_aws_client(tmp_path):
+    """An audit of a file makes no AWS call, so it does not pay for loading boto3 (a tenth of a
+    large IAM-only audit's time); `auditor.collect` still gives the collector when asked."""
+    import subprocess
+    import sys
+
+    (tmp_path / "d.json").write_text(json.dumps(details()))
+    code = ("import sys; from auditor.cli import main\n"
+            f"code = main(['audit', '--iam-details', {str(tmp_path / 'd.json')!r}, '--output', "
+            f"{str(tmp_path / 'o')!r}, '--format', 'json', '--quiet'])\n"
+            "print(code, sorted(m for m in ('boto3', 'botocore') if m in sys.modules))\n"
+            "import auditor.collect; print(auditor.collect.CollectOptions.__name__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[:2] == ["0 []", "CollectOptions"], out.stdout + out.stderr
