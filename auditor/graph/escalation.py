@@ -30,6 +30,8 @@ ROLE_FREE = ("new-task-definition", "task-role-override", "registered-host")
 # are counted (targets_total) and built on demand (what-can, escalation_path). Ten keep the
 # evidence readable; 25 made I304 half of a 29-MB findings.json at 5,000 roles.
 PATHS_PER_PRINCIPAL = 10
+# Each route with its actions as the grants tables spell them (lower case), worked out once.
+_NEEDED = tuple((m, tuple(a.lower() for a in m.actions)) for m in ECS_ROUTES)
 
 
 @dataclass
@@ -81,7 +83,7 @@ class Finder:
     def __init__(self, p: Principal, facts: EcsFacts) -> None:
         self.p, self.facts = p, facts
         g = p.grants
-        self.methods = [m for m in ECS_ROUTES if all(a.lower() in g for a in m.actions)]
+        self.methods = [m for m, needed in _NEEDED if all(a in g for a in needed)]
         # When every statement naming iam:PassRole applies to all resources, the answer is the
         # same for every role: decide it once (a principal with PassRole on "*" meets thousands).
         self._pass_all: dict | None | bool = False
@@ -270,10 +272,11 @@ class Targets:
         self.group_of = np.array([groups.setdefault(r.grant_keys, len(groups)) for r in roles],
                                  dtype=np.int64)
         self.sizes = np.array([len(keys) for keys in groups], dtype=np.int64)
-        self.holders: dict[str, list[int]] = {}
+        holders: dict[str, list[int]] = {}
         for g, keys in enumerate(groups):
             for a in keys:
-                self.holders.setdefault(a, []).append(g)
+                holders.setdefault(a, []).append(g)
+        self.holders = {a: np.array(gs, dtype=np.int64) for a, gs in holders.items()}
         # Ties in what is gained go to the greater ARN, as a sort by (gained, ARN) would.
         order = sorted(range(len(roles)), key=lambda i: roles[i].arn)
         self.rank = np.empty(len(roles), dtype=np.int64)
@@ -281,11 +284,11 @@ class Targets:
 
     def gains(self, mine: frozenset[str]) -> np.ndarray:
         """Per role, how many of its actions `mine` lacks."""
-        shared = [0] * len(self.sizes)
-        for a in mine:
-            for g in self.holders.get(a, ()):
-                shared[g] += 1
-        return (self.sizes - np.array(shared, dtype=np.int64))[self.group_of]
+        held = [gs for a in mine if (gs := self.holders.get(a)) is not None]
+        if not held:
+            return self.sizes[self.group_of]
+        shared = np.bincount(np.concatenate(held), minlength=len(self.sizes))
+        return (self.sizes - shared)[self.group_of]
 
 
 def find_reach(finder: Finder, targets: Targets) -> Reach | None:

@@ -44,6 +44,8 @@ def admits(kind: str, value: str, principal: str, account: str) -> str | None:
 def assume_role_edges(model) -> dict[str, list[Edge]]:
     account = model.inv.account_id
     callers = {arn for arn, p in model.principals.items() if "sts:assumerole" in p.grants}
+    everyone = sorted(callers)
+    own = (account, f"arn:aws:iam::{account}:root")
     out: dict[str, list[Edge]] = {}
     for role in model.inv.roles:
         trustees, _ = model.trust.get(role.arn, ([], None))
@@ -51,7 +53,10 @@ def assume_role_edges(model) -> dict[str, list[Edge]]:
         if not aws:
             continue
         named = {t.value for t in aws if t.value in model.principals}
-        for arn in sorted(callers | named):
+        # Only a trustee of everyone, of a pattern or of this account may admit a caller it
+        # does not name (admits): a trust naming roles, or other accounts, is read for those.
+        broad = any(t.kind == "any" or "*" in t.value or t.value in own for t in aws)
+        for arn in sorted(callers | named) if broad and named else everyone if broad else sorted(named):
             if arn == role.arn:
                 continue
             how = [(t, a) for t in aws if (a := admits(t.kind, t.value, arn, account))]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 
 from auditor.iam.catalogue import catalogue
@@ -54,15 +53,13 @@ _CREDENTIALS_ON_ALL = frozenset(_low(CREDENTIAL_ACTIONS_ON_ALL))
 def classify(p: Principal) -> Classification:
     cat = catalogue()
     grants, keys = p.grants, p.grant_keys
-    out = Classification(admin=_admin(p), unknown_actions=unknown_actions(p))
+    out = Classification(admin=admin_of(p), unknown_actions=unknown_actions(p))
 
     if not out.admin:
-        have = Counter(a.partition(":")[0] for a in grants)
-        wild_services = _wildcard_services(p)
-        for svc, n in have.items():
-            if svc in wild_services and _every_action_of(svc, n, p):
-                out.service_wildcards[svc] = any(grants[a].conditional for a in cat.by_service[svc]
-                                                 if a in grants)
+        for svc in sorted(_wildcard_services(p)):
+            held = cat.by_service.get(svc, frozenset()) & keys
+            if held and _every_action_of(svc, len(held), p):
+                out.service_wildcards[svc] = any(grants[a].conditional for a in held)
 
     for method, actions, needed in _METHODS:
         if needed <= keys:
@@ -136,7 +133,8 @@ def _any_account(p: Principal, action: str) -> bool:
     return False
 
 
-def _admin(p: Principal) -> dict | None:
+def admin_of(p: Principal) -> dict | None:
+    """Classification.admin alone: how the principal holds every action (None: it does not)."""
     grants = p.grants
     for st in p.statements:
         star = st.not_actions is not None or any(a.strip() in ("*", "*:*") for a in st.actions)
@@ -181,12 +179,17 @@ def _wildcard_services(p: Principal) -> set[str]:
         if st.effect != "Allow":
             continue
         if st.not_actions is not None:
-            out.update(a.partition(":")[0] for a in statement_actions(st))
+            out |= _services(statement_actions(st))
             continue
         for pat in st.actions:
             if "*" in pat or "?" in pat:
-                out.update(a.partition(":")[0] for a in cat.expand(pat))
+                out |= _services(cat.expand(pat))
     return out
+
+
+@functools.lru_cache(maxsize=4096)  # the same few sets of actions (cached where they are made)
+def _services(actions: frozenset[str]) -> frozenset[str]:
+    return frozenset(a.partition(":")[0] for a in actions)
 
 
 def unknown_actions(p: Principal) -> list[dict]:

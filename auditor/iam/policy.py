@@ -44,6 +44,12 @@ class Statement:
         to, and so is this."""
         return {}
 
+    @cached_property
+    def resource_variables(self) -> bool:
+        """Is a policy variable substituted in one of its Resource or NotResource patterns?
+        (Most statements have none, and the engine skips its variable handling for them.)"""
+        return self.variables and any("${" in r for r in self.resources + (self.not_resources or ()))
+
     def describe(self) -> dict[str, Any]:
         """A JSON-ready view for evidence."""
         out: dict[str, Any] = {"source": self.source, "effect": self.effect}

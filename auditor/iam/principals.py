@@ -294,7 +294,8 @@ def named_actions(st: Statement) -> frozenset[str]:
 def _live_actions(st: Statement, absent: frozenset[str]) -> frozenset[str]:
     """The statement's actions for a principal whose requests never have the `absent` keys:
     a Resource pattern that needs one names nothing, so it governs no action either."""
-    if not absent or not st.variables or st.not_resources is not None:
+    if not absent or not st.variables or st.not_resources is not None or \
+            (st.resources and not st.resource_variables):
         return statement_actions(st)
     live = tuple(r for r in st.resources if not _needs_absent(r, absent))
     if not live:
@@ -306,7 +307,16 @@ def _live_actions(st: Statement, absent: frozenset[str]) -> frozenset[str]:
 def _actions(patterns: tuple[str, ...], negated: bool) -> frozenset[str]:
     cat = catalogue()
     named = frozenset().union(*(cat.expand(p) for p in patterns))
-    return cat.all - named if negated else named
+    named = cat.all - named if negated else named
+    if len(named) == len(cat.all):
+        return cat.all
+    return _CANONICAL.setdefault(named, named)
+
+
+# One object per set of actions, whatever patterns named it ("*", "*:*", ["s3:*", "*"]): the
+# caches below are keyed by these sets, and two equal sets that are not one object cost a
+# comparison of every element on each lookup (22,000 for an admin statement).
+_CANONICAL: dict[frozenset[str], frozenset[str]] = {}
 
 
 @functools.lru_cache(maxsize=65536)
@@ -402,15 +412,21 @@ def requested_region(context: Context, resource: str) -> Context:
 
 
 def _needs_absent(pattern: str, absent: frozenset[str]) -> bool:
+    return "${" in pattern and _needs_one_of(pattern, absent)
+
+
+@functools.lru_cache(maxsize=65536)
+def _needs_one_of(pattern: str, absent: frozenset[str]) -> bool:
     from auditor.iam.glob import variables_in
 
-    return "${" in pattern and any(key in absent and default is None
-                                   for _, key, default in variables_in(pattern))
+    return any(key in absent and default is None for _, key, default in variables_in(pattern))
 
 
 def _names_nothing(st: Statement, absent: frozenset[str]) -> bool:
     """Does the statement apply to no resource at all: a NotResource of "*", or Resource
     patterns that each need a request value this principal never has?"""
+    if st.not_resources is None and st.resources and not (absent and st.resource_variables):
+        return False  # the usual statement: its patterns need no request value
     key = ("nothing", absent)
     if key not in st.memo:
         if st.not_resources is not None:
@@ -500,10 +516,10 @@ def _allowed(st: Statement, absent: frozenset[str]) -> tuple[frozenset[str], fro
 
 
 def _allows_everything(st: Statement) -> bool:
-    if "everything" not in st.memo:
-        st.memo["everything"] = st.effect == "Allow" and not st.conditions and \
-            covers_all_resources(st) and len(statement_actions(st)) == len(catalogue().all)
-    return st.memo["everything"]
+    # (Cheap tests first, unmemoised: most statements fail one, and an inline policy's are
+    # read once.)
+    return st.effect == "Allow" and not st.conditions and covers_all_resources(st) and \
+        len(statement_actions(st)) == len(catalogue().all)
 
 
 @functools.cache

@@ -185,8 +185,8 @@ class ResourceTypes:
         self.by_namespace: dict[str | None, list[Template]] = {}
         for t in self.templates:
             self.by_namespace.setdefault(t.head[2], []).append(t)
-        self.formats = {a: tuple(arns) for a, arns in formats.items()}
-        self.required = {a: tuple(arns) for a, arns in required.items() if arns}
+        self.formats = formats  # (lists, as read: never changed, and copying costs)
+        self.required = {a: arns for a, arns in required.items() if arns}
 
     def _candidates(self, pattern: str) -> list[Template]:
         parts = pattern.split(":", 3)
@@ -229,7 +229,9 @@ class ResourceTypes:
         """The actions with at least one format among the patterns' and every one of `needed`."""
         if any(map(every_resource, patterns)):
             return self.every
-        inside = {t.text for p in patterns for t in self._candidates(p) if t.within(p)}
+        # A pattern without a wildcard names one resource, never all of a type: every format
+        # has a variable or a star of its own (agreement/*), which no literal text matches.
+        inside = {t.text for p in patterns if _wild(p) for t in self._candidates(p) if t.within(p)}
         out = set(self.no_type) if any(_takes_star(p) for p in patterns) else set()
         partly = {a for text in inside for a in self.actions_of[text]}
         out |= {a for a in partly if all(f in inside for f in needed.get(a, ()))}

@@ -146,6 +146,18 @@ def test_every_resource_an_action_acts_on_is_every_resource_for_it():
     assert model.principals[arn].grants["s3:getobject"].everywhere
 
 
+def test_a_pattern_without_a_wildcard_is_every_resource_of_no_type():
+    # The engine skips literal patterns when it asks which types a Resource takes in whole
+    # (resource_types._taken_in): true only while every ARN format of the catalogue has a
+    # variable or a star of its own, which this checks on the catalogue we ship with.
+    from auditor.iam.catalogue import catalogue
+
+    types = catalogue().types
+    assert all("${" in t.text or "*" in t.text for t in types.templates)
+    assert types.covered_by(("arn:aws:s3:::b/k", "arn:aws:sqs:us-east-1:111122223333:q")) == frozenset()
+    assert "s3:getobject" in types.covered_by(("arn:aws:s3:::b/k", "arn:aws:s3:::*/*"))
+
+
 def test_everything_but_what_a_notresource_spares_is_admin_when_iam_is_among_it():
     [f] = fires(on_task_role({"Effect": "Allow", "Action": "*", "NotResource": "arn:aws:s3:::b/*"}),
                 "I101")
