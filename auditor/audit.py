@@ -165,16 +165,21 @@ def _fewer_collections():
 
 def audit(inv: Inventory, mutelist: str | Path | list | None = None, pricing: str | Path | None = None,
           baseline: list[str] | None = None, headroom: float | None = None,
-          instance_family: str | None = None, principals: str | None = None) -> AuditResult:
+          instance_family: str | None = None, principals: str | None = None,
+          workers: int | None = None) -> AuditResult:
     """Run every rule and the cost advisor on an inventory (offline: no AWS calls).
 
     `principals`: "ecs" (roles ECS uses) or "all" (every role and user) for the I1xx rules;
-    by default "ecs" when the inventory has ECS resources, "all" otherwise."""
+    by default "ecs" when the inventory has ECS resources, "all" otherwise.
+    `workers`: processes for the rules (1: this one alone); by default two where a large
+    account gains from it and the process may safely fork (rules/aside.py)."""
     with _fewer_collections():
-        return _audit(inv, mutelist, pricing, baseline, headroom, instance_family, principals)
+        return _audit(inv, mutelist, pricing, baseline, headroom, instance_family, principals,
+                      2 if workers is None else workers)
 
 
-def _audit(inv, mutelist, pricing, baseline, headroom, instance_family, principals) -> AuditResult:
+def _audit(inv, mutelist, pricing, baseline, headroom, instance_family, principals,
+           workers) -> AuditResult:
     from auditor.mutelist import apply_mutelist, load_mutelist
 
     model = AccessModel(inv)
@@ -182,7 +187,7 @@ def _audit(inv, mutelist, pricing, baseline, headroom, instance_family, principa
     ctx.advice = advise(inv, model, pricing, headroom=headroom, instance_family=instance_family)
     costs, pricing_meta = ctx.advice.rows(), ctx.advice.pricing_meta()
     fits = ctx.advice.fits()
-    findings, failures = run_rules(ctx)
+    findings, failures = run_rules(ctx, workers=workers)
     expired: list[dict] = []
     if mutelist is not None:
         entries = load_mutelist(mutelist) if isinstance(mutelist, str | Path) else mutelist

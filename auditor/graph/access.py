@@ -40,6 +40,7 @@ from auditor.graph.simulate import most_permissive, simulate_principal
 from auditor.graph.workloads import Workload, select_workloads
 from auditor.iam import DENIED, Classification, build_principals, classify
 from auditor.iam.catalogue import action_matches, catalogue
+from auditor.iam.classify import admin_of
 from auditor.iam.evaluate import Context
 from auditor.iam.principals import Principal, resource_actions, statement_actions
 from auditor.iam.resource_access import ResourceLayer
@@ -53,6 +54,7 @@ class AccessModel:
         self.principals: dict[str, Principal] = build_principals(inv, self.scps)
         self.workloads: dict[str, Workload] = select_workloads(inv)
         self._classes: dict[str, Classification] = {}
+        self._admins: dict[str, bool] = {}
         self._rows: dict[str, list[Permission]] = {}
         self._grant_rows: dict[str, list[PermissionGrant]] = {}
         self._by_service: dict[str, Counter] = {}
@@ -63,8 +65,31 @@ class AccessModel:
             self._classes[arn] = classify(self.principals[arn])
         return self._classes[arn]
 
+    def classifications(self) -> dict[str, Classification]:
+        """The principals classified so far (what a forked half of the audit sends back)."""
+        return dict(self._classes)
+
+    def add_classifications(self, found: dict[str, Classification]) -> None:
+        for arn, c in found.items():
+            self._classes.setdefault(arn, c)
+
+    def prepare_for_split(self) -> None:
+        """Work out what both halves of an audit split across two processes read (rules/aside.py),
+        so that neither does it again: the action catalogue and every principal's grants."""
+        catalogue()
+        for p in self.principals.values():
+            p.grants  # noqa: B018 (a cached property: computed once, here)
+
     def is_admin(self, arn: str) -> bool:
-        return arn in self.principals and bool(self.classification(arn).admin)
+        """(The admin test alone when the principal is not classified yet: escalation asks it
+        of every capable principal, and needs nothing else of the classification.)"""
+        if arn not in self.principals:
+            return False
+        if arn in self._classes:
+            return bool(self._classes[arn].admin)
+        if arn not in self._admins:
+            self._admins[arn] = bool(admin_of(self.principals[arn]))
+        return self._admins[arn]
 
     @cached_property
     def trust(self) -> dict[str, tuple[list[Trustee], str | None]]:
