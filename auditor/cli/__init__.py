@@ -20,6 +20,22 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+def entry() -> None:
+    """The ecs-auditor command (and `python -m auditor`): main(), then leave at once. Every
+    output is written and closed by then, and tearing down a large audit's heap (millions of
+    objects) only costs time: a seventh of a second at 5,000 roles. With other threads still
+    running (an organisation scan's Dask client), the normal exit waits for them."""
+    code = main()
+    if threading.active_count() == 1:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):  # a closed pipe or stream: nothing more to say
+                pass
+        os._exit(code)
+    sys.exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     streams = sys.stdout, sys.stderr
