@@ -7,8 +7,6 @@ import fnmatch
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from auditor.fsutil import InputError, read_input
 from auditor.rules.engine import Finding, lookup, with_mute
 
@@ -34,6 +32,8 @@ class MuteEntry:
 
 
 def load_mutelist(path: str | Path) -> list[MuteEntry]:
+    import yaml  # here: an audit without a mutelist does not load a YAML parser
+
     p = Path(path)
     try:
         text = read_input(p, limit=16 << 20).decode("utf-8")
@@ -87,6 +87,8 @@ def load_mutelist(path: str | Path) -> list[MuteEntry]:
 
 
 def _scalar(node) -> str | None:
+    import yaml
+
     if node is None:
         return None
     if not isinstance(node, yaml.ScalarNode):

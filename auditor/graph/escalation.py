@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from auditor.facts.role_needs import ECS_TASKS
 from auditor.graph.ecs_facts import EcsFacts
@@ -22,6 +21,9 @@ from auditor.iam.escalation_methods import ECS_ROUTES, Method
 from auditor.iam.evaluate import names_action
 from auditor.iam.principals import Principal, covers_all_resources
 from auditor.model.arns import in_cluster
+
+if TYPE_CHECKING:
+    import numpy as np
 
 PASS_CONTEXT = {"iam:passedtoservice": (ECS_TASKS,)}
 # Routes whose steps, but for passing the role, are the same whatever the role.
@@ -265,6 +267,10 @@ class Targets:
     holding the same actions (every admin role holds all 22,000) are indexed once."""
 
     def __init__(self, roles: list[Principal]) -> None:
+        # numpy is loaded here, not with the module: while a large audit is split in two, this
+        # runs beside the other half (rules/aside.py) instead of before the split.
+        import numpy as np
+
         self.roles = roles
         self.by_arn = {r.arn: r for r in roles}
         self.position = {r.arn: i for i, r in enumerate(roles)}
@@ -284,6 +290,8 @@ class Targets:
 
     def gains(self, mine: frozenset[str]) -> np.ndarray:
         """Per role, how many of its actions `mine` lacks."""
+        import numpy as np
+
         held = [gs for a in mine if (gs := self.holders.get(a)) is not None]
         if not held:
             return self.sizes[self.group_of]
@@ -292,6 +300,8 @@ class Targets:
 
 
 def find_reach(finder: Finder, targets: Targets) -> Reach | None:
+    import numpy as np
+
     p = finder.p
 
     def stronger() -> tuple[np.ndarray, np.ndarray]:
