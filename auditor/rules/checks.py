@@ -68,13 +68,16 @@ def run_checks(ctx: Any, findings: Iterable[Finding], coverage: Iterable[Coverag
         for code in g.affects:
             gaps_of.setdefault(code, []).append(g)
     out = []
+    subjects: dict[str, dict[str, str]] = {}  # a kind of subject -> its resources, listed once
     for code, r in rules.items():
-        regions = dict(SUBJECTS[r.subjects](ctx))
+        if r.subjects not in subjects:
+            subjects[r.subjects] = dict(SUBJECTS[r.subjects](ctx))
+        regions = dict(subjects[r.subjects])
         hits = by_rule.get(code, {})
         for arn, fs in hits.items():
             regions.setdefault(arn, fs[0].region)
         gaps = gaps_of.get(code, [])
-        kinds = {_arn_kind(a) for a in regions}
+        kinds = {_arn_kind(a) for a in regions} if gaps else set()
         for g in gaps:  # a resource that could not be read at all is still one not checked
             if g.resource and g.resource not in regions and _arn_kind(g.resource) in kinds:
                 regions[g.resource] = g.region

@@ -77,10 +77,16 @@ class AuditContext:
 
     def judged_principals(self) -> Iterator[tuple[str, str, list[Workload]]]:
         """role_kinds(), and with --principals all every other role and user, kind "none"."""
-        yield from self.role_kinds()
+        return iter(self._judged)
+
+    @cached_property
+    def _judged(self) -> list[tuple[str, str, list[Workload]]]:
+        # Listed once: a dozen rules and the checks each walk thousands of principals.
+        out = list(self.role_kinds())
         if self.principals_mode == "all":
-            for arn in sorted(set(self.model.principals) - set(self.model.role_usage)):
-                yield arn, "none", []
+            unused = set(self.model.principals) - set(self.model.role_usage)
+            out += [(arn, "none", []) for arn in sorted(unused)]
+        return out
 
     def workload_arns(self, workloads: list[Workload]) -> tuple[str, ...]:
         out = []

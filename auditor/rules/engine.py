@@ -13,6 +13,8 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from auditor.model import Gap
@@ -100,7 +102,7 @@ class Rule:
     def remediation(self) -> str:
         return self.doc["Remediation"]
 
-    @property
+    @cached_property  # (every finding carries them: read from the docstring once per rule)
     def references(self) -> tuple[str, ...]:
         return tuple(re.findall(r"https?://\S+", self.doc["References"]))
 
@@ -165,8 +167,14 @@ def load_rules() -> dict[str, Rule]:
 
 
 def fingerprint(code: str, hit: Hit) -> str:
-    raw = json.dumps([code, hit.resource_arn, hit.key], separators=(",", ":"))
+    # The compact JSON list [code, arn, key], written directly (json.dumps with separators
+    # builds an encoder per call, and this runs for every finding).
+    raw = f"[{_json_string(code)},{_json_string(hit.resource_arn)},{_json_string(hit.key)}]"
     return hashlib.sha256(raw.encode()).hexdigest()[:20]
+
+
+def _json_string(value: object) -> str:
+    return encode_basestring_ascii(value) if isinstance(value, str) else json.dumps(value)
 
 
 def rules_reading(actions: Iterable[str]) -> tuple[str, ...]:
