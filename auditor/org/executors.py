@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 
 from auditor.org.account import UNREACHABLE, AccountJob, run_account, unreachable
 
@@ -28,9 +28,16 @@ def shuffled(jobs: Iterable[AccountJob], seed: str) -> list[AccountJob]:
     return out
 
 
-def run_threads(jobs: list[AccountJob], max_accounts: int, on_done: Callable[[dict], None]) -> None:
-    with ThreadPoolExecutor(max_workers=max(1, max_accounts), thread_name_prefix="account") as pool:
-        futures = {pool.submit(run_account, j): j for j in jobs}
+def account_pool(max_accounts: int) -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=max(1, max_accounts), thread_name_prefix="account")
+
+
+def run_threads(jobs: list[AccountJob], max_accounts: int, on_done: Callable[[dict], None],
+                pool: ThreadPoolExecutor | None = None, started: Iterable[Future] = ()) -> None:
+    """Every job on `max_accounts` threads (`pool`'s, when given, with the jobs it `started`
+    already among them)."""
+    with pool or account_pool(max_accounts) as accounts:
+        futures = [*started, *(accounts.submit(run_account, j) for j in jobs)]
         for f in as_completed(futures):
             on_done(f.result())
 

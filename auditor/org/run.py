@@ -10,15 +10,15 @@ import json
 import threading
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from auditor.fsutil import atomic_write_text
-from auditor.model.org import Organisation
+from auditor.model.org import Organisation, OrgControls
 from auditor.model.serde import from_jsonable, to_jsonable
-from auditor.org.account import OK, SKIPPED, AccountJob, AccountSettings
+from auditor.org.account import OK, SKIPPED, AccountJob, AccountSettings, run_account
 from auditor.org.discover import Filters
 
 MANIFEST_SCHEMA = "ecs-auditor/org-manifest/1"
@@ -119,19 +119,30 @@ def _warm_up() -> None:
     template("report.html.j2")
 
 
+def _surely_selected(account_id: str, opts: OrgScanOptions, previous: dict[str, dict]) -> bool:
+    """Will the account be scanned whatever the rest of the organisation holds? Not when an
+    OU or tag filter, or a shard (a share of the sorted list), depends on it, nor when --resume
+    keeps its earlier result."""
+    f = opts.filters
+    return not (opts.shard or f.ous or f.tags or account_id in f.exclude_accounts
+                or (f.accounts and account_id not in f.accounts)
+                or previous.get(account_id, {}).get("status") == OK)
+
+
 def _write_org(run_dir: Path, org: Organisation) -> None:
     atomic_write_text(run_dir / "org.json", json.dumps(
         {"schema": "ecs-auditor/org/1", **to_jsonable(org)}, indent=1, sort_keys=True))
 
 
-def org_scan(opts: OrgScanOptions, discover_fn: Callable[[bool], Organisation],
+def org_scan(opts: OrgScanOptions, discover_fn: Callable[..., Organisation],
              say: Callable[[str], None] = lambda _: None,
              tags_fn: Callable[[Organisation], Organisation] | None = None) -> dict:
     """Run the scan; answers {run_dir, org, entries, merged (None for a shard)}.
-    `discover_fn(tags)` reads the organisation, with the accounts' tags or not; without a tag
-    filter the tags are read by `tags_fn` while the accounts are scanned (one call per account
-    on Organizations' small quota, which would otherwise hold up every account)."""
-    from auditor.org.executors import run_dask, run_threads, shuffled
+    `discover_fn(tags, on_organisation)` reads the organisation (discover.discover), with the
+    accounts' tags or not; without a tag filter the tags are read by `tags_fn` while the
+    accounts are scanned (one call per account on Organizations' small quota, which would
+    otherwise hold up every account)."""
+    from auditor.org.executors import account_pool, run_dask, run_threads, shuffled
     from auditor.org.merge import merge
 
     run_dir = Path(opts.output)
@@ -139,19 +150,41 @@ def org_scan(opts: OrgScanOptions, discover_fn: Callable[[bool], Organisation],
     later = tags_fn is not None and not opts.filters.tags
     warm = threading.Thread(target=_warm_up, name="warm-up", daemon=True)
     warm.start()  # while discovery waits on Organizations
-    org = discover_fn(not later)
+    previous = read_manifests(run_dir) if opts.resume else {}
+    run_id = uuid.uuid4().hex[:12]
+    pool = account_pool(opts.max_accounts) if opts.executor == "threads" else None
+    early: dict[str, Future] = {}
+    found: Future = Future()  # the organisation, once discovery has read it
+
+    def management_first(org_id: str, management: str) -> None:
+        """No SCP or RCP touches the management account (OrgControls.exempt): nothing else
+        discovery reads changes how it is read, so it starts now, beside discovery (which
+        Organizations' quota keeps slow), unless a filter may yet leave it out."""
+        if pool is None or not _surely_selected(management, opts, previous):
+            return
+        job = AccountJob(management, run_id, str(run_dir), opts.per_account,
+                         OrgControls(org_id, management, management),
+                         lambda: found.result().controls(management))
+        early[management] = pool.submit(run_account, job)
+
+    try:
+        org = discover_fn(not later, management_first)
+    except BaseException as e:
+        found.set_exception(e)
+        if pool is not None:
+            pool.shutdown(wait=True)  # the early account ends (as a partial entry) first
+        raise
+    found.set_result(org)
     _write_org(run_dir, org)
     tags_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="org-tags")
     tagger = tags_pool.submit(tags_fn, org) if later else None
     wanted = select(org, opts.filters, opts.shard)
-    previous = read_manifests(run_dir) if opts.resume else {}
-    run_id = uuid.uuid4().hex[:12]
     kept = {a: e for a, e in previous.items() if e.get("status") == OK and a in wanted}
     manifest = Manifest(run_dir / manifest_name(opts.shard), run_id, kept)
     jobs = [AccountJob(a, run_id, str(run_dir), opts.per_account, org.controls(a))
-            for a in wanted if a not in kept]
-    say(f"{len(wanted)} accounts selected, {len(kept)} already ok (--resume), {len(jobs)} to scan "
-        f"with {opts.executor}, {opts.max_accounts} in flight")
+            for a in wanted if a not in kept and a not in early]
+    say(f"{len(wanted)} accounts selected, {len(kept)} already ok (--resume), "
+        f"{len(jobs) + len(early)} to scan with {opts.executor}, {opts.max_accounts} in flight")
     excluded = [a.account_id for a in org.accounts if a.account_id not in wanted and not opts.shard]
     for a in excluded:
         manifest.entries[a] = {"account_id": a, "status": SKIPPED, "error": "excluded by the filters"}
@@ -165,7 +198,7 @@ def org_scan(opts: OrgScanOptions, discover_fn: Callable[[bool], Organisation],
     if opts.executor == "dask":
         run_dask(ordered, opts.max_accounts, done, opts.scheduler)
     else:
-        run_threads(ordered, opts.max_accounts, done)
+        run_threads(ordered, opts.max_accounts, done, pool, early.values())
     manifest.flush()
     if tagger is not None:
         org = tagger.result()

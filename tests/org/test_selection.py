@@ -55,3 +55,49 @@ def test_shards_are_disjoint_and_cover_the_selection(n):
 def test_bad_shards(bad):
     with pytest.raises(OrgError, match="--shard"):
         parse_shard(bad)
+
+
+@pytest.mark.parametrize("filters, shard, previous, early", [
+    (Filters(), None, {}, True),
+    (Filters(accounts=("111111111111",)), None, {}, True),
+    (Filters(accounts=("222222222222",)), None, {}, False),
+    (Filters(exclude_accounts=("111111111111",)), None, {}, False),
+    (Filters(ous=("ou-1",)), None, {}, False),  # the tree decides
+    (Filters(tags=(("team", "a"),)), None, {}, False),  # the tags decide
+    (Filters(), (1, 2), {}, False),  # its place in the sorted list decides
+    (Filters(), None, {"111111111111": {"status": "ok"}}, False),  # --resume keeps it
+    (Filters(), None, {"111111111111": {"status": "partial"}}, True),
+])
+def test_the_management_account_starts_early_only_when_it_will_surely_be_scanned(filters, shard,
+                                                                                  previous, early):
+    from auditor.org.account import AccountSettings
+    from auditor.org.run import OrgScanOptions, _surely_selected
+
+    opts = OrgScanOptions("out", AccountSettings("r"), filters, shard=shard)
+    assert _surely_selected("111111111111", opts, previous) is early
+
+
+def test_a_discovery_that_fails_after_the_management_account_started_ends_cleanly(tmp_path, monkeypatch):
+    # The early account waits for the controls discovery was to give: it must be told that
+    # none will come, and the scan must end with discovery's error, not hang.
+    import auditor.org.run as run
+    from auditor.org.account import AccountSettings
+    from auditor.org.discover import DiscoveryError
+
+    told = []
+
+    def account(job):
+        try:
+            job.final_controls()
+        except DiscoveryError as e:
+            told.append((job.account_id, str(e)))
+        return {"account_id": job.account_id, "status": "partial"}
+
+    def discover_fn(tags, first):
+        first("o-1", "111111111111")
+        raise DiscoveryError("cannot list the organisation's root")
+
+    monkeypatch.setattr(run, "run_account", account)
+    with pytest.raises(DiscoveryError):
+        run.org_scan(run.OrgScanOptions(str(tmp_path / "o"), AccountSettings("r")), discover_fn)
+    assert told == [("111111111111", "cannot list the organisation's root")]
