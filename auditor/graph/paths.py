@@ -56,7 +56,13 @@ def assume_role_edges(model) -> dict[str, list[Edge]]:
         # Only a trustee of everyone, of a pattern or of this account may admit a caller it
         # does not name (admits): a trust naming roles, or other accounts, is read for those.
         broad = any(t.kind == "any" or "*" in t.value or t.value in own for t in aws)
-        for arn in sorted(callers | named) if broad and named else everyone if broad else sorted(named):
+        if not broad:
+            candidates = sorted(named)
+        elif named - callers:
+            candidates = sorted(callers | named)
+        else:
+            candidates = everyone
+        for arn in candidates:
             if arn == role.arn:
                 continue
             how = [(t, a) for t in aws if (a := admits(t.kind, t.value, arn, account))]

@@ -308,15 +308,16 @@ def _actions(patterns: tuple[str, ...], negated: bool) -> frozenset[str]:
     cat = catalogue()
     named = frozenset().union(*(cat.expand(p) for p in patterns))
     named = cat.all - named if negated else named
-    if len(named) == len(cat.all):
-        return cat.all
-    return _CANONICAL.setdefault(named, named)
+    return cat.all if len(named) == len(cat.all) else _one_object(named)
 
 
-# One object per set of actions, whatever patterns named it ("*", "*:*", ["s3:*", "*"]): the
-# caches below are keyed by these sets, and two equal sets that are not one object cost a
-# comparison of every element on each lookup (22,000 for an admin statement).
-_CANONICAL: dict[frozenset[str], frozenset[str]] = {}
+@functools.lru_cache(maxsize=4096)
+def _one_object(actions: frozenset[str]) -> frozenset[str]:
+    """One object per set of actions, whatever patterns named it ("s3:*" and "s3:*" in
+    another order, ["s3:*", "s3:Get*"]): the caches below are keyed by these sets, and two equal
+    sets that are not one object cost a comparison of every element on each lookup. (Bounded:
+    an organisation scan audits account after account in one process.)"""
+    return actions
 
 
 @functools.lru_cache(maxsize=65536)

@@ -8,7 +8,7 @@ second a fresh interpreter would. The answer must be the same as working alone: 
 cannot start, fails or dies, `result()` says so (None) and the caller does the work itself.
 
 Forking is only safe in a process with no other thread (a thread holding a lock at the fork
-leaves the copy's lock held forever), and exists only on POSIX: elsewhere, and in threaded
+leaves the copy's lock held forever), and is used only on Linux: elsewhere, and in threaded
 hosts (a notebook kernel, a Dask worker, the collector's pool), everything runs here.
 """
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import signal
 import sys
 import threading
 from collections.abc import Callable
@@ -70,14 +71,14 @@ class Aside:
             return None
         try:
             return pickle.loads(b"".join(chunks))
-        except Exception:  # noqa: BLE001 (a cut-off answer: do the work here instead)
+        except Exception:  # a cut-off answer: the caller does the work instead
             return None
 
     def abandon(self) -> None:
         """Stop the copy (the caller gave up: an exception, Ctrl-C)."""
         if self.pid is not None:
             try:
-                os.kill(self.pid, 9)
+                os.kill(self.pid, signal.SIGKILL)
                 os.waitpid(self.pid, 0)
             except OSError:
                 pass
@@ -94,7 +95,7 @@ def _serve(work: Callable[[], Any], write: int) -> None:
         with os.fdopen(write, "wb") as pipe:
             pipe.write(data)
         code = 0
-    except BaseException:  # noqa: BLE001 (the parent does the work itself; it must not hang)
+    except BaseException:  # whatever it was, the parent does the work itself and must not hang
         pass
     finally:
         os._exit(code)
