@@ -263,8 +263,7 @@ def _everywhere(resources: tuple[str, ...], not_resources: tuple[str, ...] | Non
 def statement_actions(st: Statement) -> frozenset[str]:
     """The concrete actions a statement covers: those its Action (or NotAction) names that act
     on a resource type its Resource (or NotResource) can name (resource_types.py)."""
-    named = _actions(st.action_patterns, st.not_actions is not None)
-    return _governing(named, st.resources, st.not_resources)
+    return _governing(named_actions(st), st.resources, st.not_resources)
 
 
 def resource_actions(st: Statement) -> list[tuple[str, frozenset[str]]]:
@@ -274,7 +273,7 @@ def resource_actions(st: Statement) -> list[tuple[str, frozenset[str]]]:
     if st.not_resources is not None:
         acts = statement_actions(st)
         return [(f"NOT {r}", acts) for r in st.not_resources]
-    named = _actions(st.action_patterns, st.not_actions is not None)
+    named = named_actions(st)
     return [(r, _governing(named, (r,), None)) for r in st.resources]
 
 
@@ -300,7 +299,7 @@ def _live_actions(st: Statement, absent: frozenset[str]) -> frozenset[str]:
     live = tuple(r for r in st.resources if not _needs_absent(r, absent))
     if not live:
         return frozenset()
-    return _governing(_actions(st.action_patterns, st.not_actions is not None), live, None)
+    return _governing(named_actions(st), live, None)
 
 
 @functools.lru_cache(maxsize=65536)
