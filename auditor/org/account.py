@@ -25,6 +25,7 @@ from auditor.iam.evaluate import DENIED
 from auditor.iam.organisation import levels_verdict, scp_levels
 from auditor.model.arns import account_of
 from auditor.model.org import OrgControls
+from auditor.org.client_classes import share_client_classes
 
 OK, PARTIAL, UNREACHABLE, SKIPPED = "ok", "partial", "unreachable", "skipped"
 STATUSES = (OK, PARTIAL, UNREACHABLE, SKIPPED)  # an account's status in the manifest
@@ -116,7 +117,9 @@ class _OneLoadAtATime(Loader):
 
 @functools.cache
 def _shared_loader() -> Loader:
-    return _OneLoadAtATime()
+    loader = _OneLoadAtATime()
+    share_client_classes(loader)
+    return loader
 
 
 @functools.cache

@@ -7,6 +7,8 @@ accounts), and one account's failure is its manifest entry, never the run's."""
 
 from __future__ import annotations
 
+import ctypes
+import os
 import random
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
@@ -29,7 +31,26 @@ def shuffled(jobs: Iterable[AccountJob], seed: str) -> list[AccountJob]:
 
 
 def account_pool(max_accounts: int) -> ThreadPoolExecutor:
+    _fewer_malloc_arenas()
     return ThreadPoolExecutor(max_workers=max(1, max_accounts), thread_name_prefix="account")
+
+
+M_ARENA_MAX = -8  # glibc's malloc.h
+ARENAS = 2
+
+
+def _fewer_malloc_arenas() -> None:
+    """glibc gives each thread that allocates an arena of its own (up to eight per core), and
+    an arena keeps the pages it once held: with 8 accounts in flight (each with its own
+    threads) the scan's memory rose by about 80 MB over its first accounts, 173-182 MB with
+    one or two arenas against 217 with four and 300 without a limit. Python allocates under
+    the GIL, so more arenas than that spare no waiting. Threads that have allocated already
+    keep theirs; the setting stays for the process (glibc has no way to read it back)."""
+    try:
+        os.confstr("CS_GNU_LIBC_VERSION")  # glibc only: elsewhere mallopt differs or is absent
+        ctypes.CDLL(None).mallopt(M_ARENA_MAX, ARENAS)
+    except (ValueError, OSError, AttributeError):
+        pass
 
 
 def run_threads(jobs: list[AccountJob], max_accounts: int, on_done: Callable[[dict], None],
