@@ -8,10 +8,12 @@ accounts), and one account's failure is its manifest entry, never the run's."""
 from __future__ import annotations
 
 import ctypes
+import gc
 import os
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 
 from auditor.org.account import UNREACHABLE, AccountJob, run_account, unreachable
 
@@ -57,10 +59,43 @@ def run_threads(jobs: list[AccountJob], max_accounts: int, on_done: Callable[[di
                 pool: ThreadPoolExecutor | None = None, started: Iterable[Future] = ()) -> None:
     """Every job on `max_accounts` threads (`pool`'s, when given, with the jobs it `started`
     already among them)."""
-    with pool or account_pool(max_accounts) as accounts:
+    with pool or account_pool(max_accounts) as accounts, swept_every(max_accounts) as account_done:
         futures = [*started, *(accounts.submit(run_account, j) for j in jobs)]
         for f in as_completed(futures):
             on_done(f.result())
+            account_done()
+
+
+@contextmanager
+def swept_every(accounts: int) -> Iterator[Callable[[], None]]:
+    """A full collection after each `accounts` accounts, told by the callable given.
+
+    Each account leaves garbage in reference cycles (botocore's sessions and clients refer to
+    themselves). Accounts overlap, so it is old by the time it is garbage: only a full
+    collection frees it, and with the thresholds a long audit needs (cli, audit.py) none
+    comes; a scan grew by about 0.2 MB per account. What is there when the first account ends
+    (service models, the IAM catalogue: most of the heap, and kept for the scan) is frozen
+    first, so a collection walks little more than the accounts in flight (about 20 ms):
+    unfrozen, one after each account made a scan of 80 accounts a third slower. The freeze
+    comes without a collection (one over the whole heap held every thread for 0.2 s), so the
+    little garbage of discovery waits for the end of the scan, when the freeze ends. One
+    someone else made (a server that forks) is left as it is, and not added to."""
+    done = 0
+    freeze = gc.get_freeze_count() == 0
+
+    def account_done() -> None:
+        nonlocal done
+        done += 1
+        if done == 1 and freeze:
+            gc.freeze()
+        elif done % max(1, accounts) == 0:
+            gc.collect()
+
+    try:
+        yield account_done
+    finally:
+        if freeze and done:
+            gc.unfreeze()
 
 
 def dask_account(job: AccountJob) -> dict:
