@@ -147,6 +147,32 @@ def test_the_management_account_is_read_while_discovery_goes_on(org, threads_run
     assert snapshot.organisation.scp_levels and snapshot.organisation.exempt
 
 
+def test_member_accounts_start_once_their_path_and_the_policies_are_read(org, threads_run):
+    # A member's controls need every SCP and RCP and its OU path, not the rest of the tree:
+    # the policies are read first, and the accounts found by then start while the deeper OUs
+    # are still listed. Whenever each started, its snapshot holds what the whole organisation
+    # gives it (Organizations User Guide, "SCP evaluation": every level from the root down).
+    from auditor.model import load_snapshot
+    from auditor.org.run import load_org
+
+    demo, _, faults = org
+    out, _ = threads_run
+    starts = [i for i, (op, _) in enumerate(faults.order) if op == "DescribeOrganization"]
+    first_scan = faults.order[:starts[1]] if len(starts) > 1 else faults.order
+    tree = {"ListOrganizationalUnitsForParent", "ListAccountsForParent"}
+    policies = {"ListPolicies", "DescribePolicy", "ListTargetsForPolicy"}
+    last_tree = max(i for i, (op, _) in enumerate(first_scan) if op in tree)
+    last_policy = max(i for i, (op, _) in enumerate(first_scan) if op in policies)
+    members = set(demo.accounts.values())
+    early = [i for i, (op, a) in enumerate(first_scan)
+             if op == "AssumeRole" and a in members and i < last_tree]
+    assert early and min(early) > last_policy
+    org_json = load_org(out)
+    for a in members - {demo.accounts["team-2"]}:  # team-2's member role is missing
+        snapshot = load_snapshot(out / "accounts" / a / "snapshot.json.gz")
+        assert snapshot.organisation == org_json.controls(a), a
+
+
 def test_org_json_holds_the_tree_and_the_policies_with_their_targets(org, threads_run):
     demo, _, _ = org
     out, _ = threads_run

@@ -148,9 +148,9 @@ def cmd_org(args: argparse.Namespace) -> int:
             session = boto3.session.Session(profile_name=args.profile)
         except BotoCoreError as e:
             raise UsageError(str(e)) from None
-        result = org_scan(opts, lambda tags, first: discover(session, args.endpoint_url, say=say, tags=tags,
-                                                             on_organisation=first), say,
-                          lambda org: read_tags(session, org, args.endpoint_url))
+        result = org_scan(opts, lambda tags, first, found: discover(
+            session, args.endpoint_url, say=say, tags=tags, on_organisation=first, on_accounts=found),
+            say, lambda org: read_tags(session, org, args.endpoint_url))
     except (OrgError, DiscoveryError) as e:
         raise UsageError(str(e)) from None
     entries = result["entries"].values()

@@ -52,24 +52,32 @@ ECS_OPERATION_BUCKET = {
 
 
 class TokenBucket:
-    """Client-side limiter: at most `burst` at once, refilled at `rate` per second."""
+    """Client-side limiter: at most `burst` at once, refilled at `rate` per second. A taker
+    `first` goes ahead: the others wait while one of those is waiting."""
 
     def __init__(self, burst: float, rate: float) -> None:
         self.capacity, self.rate = burst, rate
         self.tokens, self.stamp = burst, time.monotonic()
         self.lock = threading.Lock()
+        self.first_waiting = 0
 
-    def take(self) -> None:
-        while True:
+    def take(self, first: bool = False) -> None:
+        with self.lock:
+            self.first_waiting += first
+        try:
+            while True:
+                with self.lock:
+                    now = time.monotonic()
+                    self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+                    self.stamp = now
+                    if self.tokens >= 1 and (first or not self.first_waiting):
+                        self.tokens -= 1
+                        return
+                    wait = max(1 - self.tokens, 0.5) / self.rate
+                time.sleep(wait)
+        finally:
             with self.lock:
-                now = time.monotonic()
-                self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
-                self.stamp = now
-                if self.tokens >= 1:
-                    self.tokens -= 1
-                    return
-                wait = (1 - self.tokens) / self.rate
-            time.sleep(wait)
+                self.first_waiting -= first
 
 
 @dataclass

@@ -9,6 +9,7 @@ A failed call is a recorded gap in `Organisation.gaps`, never silence."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -51,11 +52,17 @@ class Filters:
 class _Caller:
     """Organizations calls under the token bucket; a failure is a gap, and answers None."""
 
-    def __init__(self, client: Any, bucket: TokenBucket) -> None:
-        self.client, self.bucket, self.gaps = client, bucket, []
+    def __init__(self, client: Any, bucket: TokenBucket, gaps: list | None = None,
+                 first: bool = False) -> None:
+        self.client, self.bucket, self.first = client, bucket, first
+        self.gaps = [] if gaps is None else gaps
+
+    def ahead(self) -> _Caller:
+        """The same caller, its calls ahead of this one's in the bucket (the gaps shared)."""
+        return _Caller(self.client, self.bucket, self.gaps, first=True)
 
     def one(self, operation: str, target: str = "", **kwargs) -> dict | None:
-        self.bucket.take()
+        self.bucket.take(self.first)
         try:
             return getattr(self.client, operation)(**kwargs)
         except (ClientError, BotoCoreError) as e:
@@ -87,12 +94,15 @@ def organizations_client(session, endpoint_url: str | None = None, max_attempts:
 
 def discover(session, endpoint_url: str | None = None, rate: float = 8.0,
              say: Callable[[str], None] | None = None, tags: bool = True,
-             on_organisation: Callable[[str, str], None] | None = None) -> Organisation:
+             on_organisation: Callable[[str, str], None] | None = None,
+             on_accounts: Callable[[Organisation, list[str]], None] | None = None) -> Organisation:
     """The whole organisation (filters are applied later, so SCP paths stay complete). With
     `tags` False the accounts' tags (one call each, the part that grows with the organisation)
     are left for read_tags, which can run while the accounts are being scanned.
     `on_organisation(org_id, management_account_id)` is told as soon as they are known, before
-    the tree and the policies are read."""
+    the tree and the policies are read; `on_accounts(org so far, ids)` of ACTIVE accounts as
+    soon as every policy and their whole path are read (so `org so far.controls(id)` is what
+    the finished organisation will answer), while the rest of the tree is still walked."""
     c = _Caller(organizations_client(session, endpoint_url), TokenBucket(burst=8, rate=rate))
     desc = c.one("describe_organization")
     if desc is None:
@@ -105,16 +115,19 @@ def discover(session, endpoint_url: str | None = None, rate: float = 8.0,
     if not roots:
         raise DiscoveryError("cannot list the organisation's root (ListRoots answered nothing)")
     root = roots[0]
-    # The policies (which need nothing from the tree) are read while the tree is walked.
+    # The policies (which need nothing from the tree) are read while the tree is walked, and
+    # ahead of it in the bucket: no member account can start before every policy is read.
+    so_far = _SoFar(Organisation(info["Id"], str(info.get("MasterAccountId", "")), root["Id"]),
+                    c.gaps, on_accounts)
     with ThreadPoolExecutor(max_workers=4, thread_name_prefix="org") as pool, \
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="org-policies") as reader:
-        policies_read = reader.submit(_policies, c, pool)
-        units, raw_accounts = _tree(c, pool, root)
+        policies_read = reader.submit(_policies, c.ahead(), pool)
+        policies_read.add_done_callback(lambda f: f.exception() or so_far.policies_read(f.result()))
+        units, raw_accounts = _tree(c, pool, root, so_far.found)
         policies = policies_read.result()
     # SUSPENDED / PENDING_CLOSURE accounts cannot be assumed into
     active = [(a, parent) for a, parent in raw_accounts if a.get("Status", "ACTIVE") == "ACTIVE"]
-    accounts = [OrgAccount(str(a["Id"]), a.get("Name", ""), a.get("Email", ""), "ACTIVE", parent)
-                for a, parent in active]
+    accounts = [_account(a, parent) for a, parent in active]
     if tags:
         with ThreadPoolExecutor(max_workers=4, thread_name_prefix="org-tags") as pool:
             accounts = _tagged(c, pool, accounts)
@@ -125,8 +138,49 @@ def discover(session, endpoint_url: str | None = None, rate: float = 8.0,
                         tuple(sorted(accounts, key=lambda a: a.account_id)), tuple(policies), tuple(c.gaps))
 
 
-def _tree(c: _Caller, pool: ThreadPoolExecutor, root: dict) -> tuple[list[OrgUnit], list[tuple[dict, str]]]:
-    """Breadth-first, one level at a time: each parent's OUs and accounts side by side."""
+class _SoFar:
+    """The organisation as far as it is read, for `on_accounts`: accounts are told of once the
+    policies are read (at once, for those found before) and as each level of the tree is."""
+
+    def __init__(self, org: Organisation, gaps: list[dict],
+                 tell: Callable[[Organisation, list[str]], None] | None) -> None:
+        self.org, self.gaps, self.tell = org, gaps, tell
+        self.policies: list[OrgPolicy] | None = None
+        self.units: list[OrgUnit] = []
+        self.accounts: list[OrgAccount] = []
+        self.told = 0
+        self.lock = threading.Lock()
+
+    def policies_read(self, policies: list[OrgPolicy]) -> None:
+        with self.lock:
+            self.policies = policies
+            self._tell()
+
+    def found(self, units: list[OrgUnit], accounts: list[tuple[dict, str]]) -> None:
+        with self.lock:
+            self.units = list(units)
+            self.accounts += [_account(a, parent) for a, parent in accounts
+                              if a.get("Status", "ACTIVE") == "ACTIVE"]
+            self._tell()
+
+    def _tell(self) -> None:
+        if self.tell is None or self.policies is None or self.told == len(self.accounts):
+            return
+        org = replace(self.org, units=tuple(self.units), accounts=tuple(self.accounts),
+                      policies=tuple(self.policies), gaps=tuple(self.gaps))
+        new, self.told = [a.account_id for a in self.accounts[self.told:]], len(self.accounts)
+        self.tell(org, new)
+
+
+def _account(a: dict, parent: str) -> OrgAccount:
+    return OrgAccount(str(a["Id"]), a.get("Name", ""), a.get("Email", ""), "ACTIVE", parent)
+
+
+def _tree(c: _Caller, pool: ThreadPoolExecutor, root: dict,
+          found: Callable[[list[OrgUnit], list[tuple[dict, str]]], None] = lambda *_: None,
+          ) -> tuple[list[OrgUnit], list[tuple[dict, str]]]:
+    """Breadth-first, one level at a time: each parent's OUs and accounts side by side;
+    `found(units so far, the level's accounts)` after each level."""
     units = [OrgUnit(root["Id"], root.get("Name", "Root"))]
     raw_accounts: list[tuple[dict, str]] = []
     level = [root["Id"]]
@@ -135,11 +189,13 @@ def _tree(c: _Caller, pool: ThreadPoolExecutor, root: dict) -> tuple[list[OrgUni
                                               "OrganizationalUnits", parent, ParentId=parent), level)
         accts = pool.map(lambda parent: c.pages("list_accounts_for_parent", "Accounts", parent,
                                                 ParentId=parent), level)
-        children = []
-        for parent, found, members in zip(level, ous, accts, strict=True):
-            units += [OrgUnit(ou["Id"], ou.get("Name", ou["Id"]), parent) for ou in found]
-            children += [ou["Id"] for ou in found]
-            raw_accounts += [(a, parent) for a in members]
+        children, level_accounts = [], []
+        for parent, below, members in zip(level, ous, accts, strict=True):
+            units += [OrgUnit(ou["Id"], ou.get("Name", ou["Id"]), parent) for ou in below]
+            children += [ou["Id"] for ou in below]
+            level_accounts += [(a, parent) for a in members]
+        raw_accounts += level_accounts
+        found(units, level_accounts)
         level = children
     return units, raw_accounts
 

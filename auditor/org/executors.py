@@ -14,6 +14,7 @@ import random
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
+from typing import TypeVar
 
 from auditor.org.account import UNREACHABLE, AccountJob, run_account, unreachable
 
@@ -22,11 +23,14 @@ TRANSIENT = ("Throttl", "RequestLimitExceeded", "TooManyRequests", "SlowDown", "
              "timed out", "EndpointConnectionError")
 
 
+T = TypeVar("T")
+
+
 class TransientAccountError(RuntimeError):
     """Raised inside a Dask task so that the scheduler retries the account."""
 
 
-def shuffled(jobs: Iterable[AccountJob], seed: str) -> list[AccountJob]:
+def shuffled(jobs: Iterable[T], seed: str) -> list[T]:
     out = list(jobs)
     random.Random(seed).shuffle(out)
     return out

@@ -6,6 +6,7 @@ write side by side and `org merge` joins them), accounts/<id>/ and the merged ou
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import uuid
@@ -138,10 +139,10 @@ def org_scan(opts: OrgScanOptions, discover_fn: Callable[..., Organisation],
              say: Callable[[str], None] = lambda _: None,
              tags_fn: Callable[[Organisation], Organisation] | None = None) -> dict:
     """Run the scan; answers {run_dir, org, entries, merged (None for a shard)}.
-    `discover_fn(tags, on_organisation)` reads the organisation (discover.discover), with the
-    accounts' tags or not; without a tag filter the tags are read by `tags_fn` while the
-    accounts are scanned (one call per account on Organizations' small quota, which would
-    otherwise hold up every account)."""
+    `discover_fn(tags, on_organisation, on_accounts)` reads the organisation
+    (discover.discover), with the accounts' tags or not; without a tag filter the tags are read
+    by `tags_fn` while the accounts are scanned (one call per account on Organizations' small
+    quota, which would otherwise hold up every account)."""
     from auditor.org.executors import account_pool, run_dask, run_threads, shuffled
     from auditor.org.merge import merge
 
@@ -167,12 +168,25 @@ def org_scan(opts: OrgScanOptions, discover_fn: Callable[..., Organisation],
                          lambda: found.result().controls(management))
         early[management] = pool.submit(run_account, job)
 
+    def members_early(so_far: Organisation, found_now: list[str]) -> None:
+        """An account whose path and the policies on it are read needs nothing more from
+        discovery (which on a large organisation takes a while: one token bucket for every
+        call): it starts while the rest of the tree is walked, unless a filter may leave it out."""
+        if pool is None:
+            return
+        for a in shuffled(found_now, run_id):
+            if a not in early and _surely_selected(a, opts, previous):
+                job = AccountJob(a, run_id, str(run_dir), opts.per_account, so_far.controls(a),
+                                 functools.partial(lambda a: found.result().controls(a), a))
+                early[a] = pool.submit(run_account, job)
+
     try:
-        org = discover_fn(not later, management_first)
+        org = discover_fn(not later, management_first, members_early)
     except BaseException as e:
         found.set_exception(e)
         if pool is not None:
-            pool.shutdown(wait=True)  # the early account ends (as a partial entry) first
+            # the accounts started early end (as partial entries) first; those waiting never start
+            pool.shutdown(wait=True, cancel_futures=True)
         raise
     found.set_result(org)
     _write_org(run_dir, org)

@@ -93,7 +93,7 @@ def test_a_discovery_that_fails_after_the_management_account_started_ends_cleanl
             told.append((job.account_id, str(e)))
         return {"account_id": job.account_id, "status": "partial"}
 
-    def discover_fn(tags, first):
+    def discover_fn(tags, first, found):
         first("o-1", "111111111111")
         raise DiscoveryError("cannot list the organisation's root")
 
@@ -101,3 +101,33 @@ def test_a_discovery_that_fails_after_the_management_account_started_ends_cleanl
     with pytest.raises(DiscoveryError):
         run.org_scan(run.OrgScanOptions(str(tmp_path / "o"), AccountSettings("r")), discover_fn)
     assert told == [("111111111111", "cannot list the organisation's root")]
+
+
+def test_members_started_during_discovery_are_told_when_it_fails_and_none_is_started_twice(
+        tmp_path, monkeypatch):
+    import auditor.org.run as run
+    from auditor.org.account import AccountSettings
+    from auditor.org.discover import DiscoveryError
+
+    started, told = [], []
+
+    def account(job):
+        started.append(job.account_id)
+        assert job.controls.ou_path == ("Root", "Apps", "Batch")  # from the org as far as read
+        try:
+            job.final_controls()
+        except DiscoveryError:
+            told.append(job.account_id)
+        return {"account_id": job.account_id, "status": "partial"}
+
+    members = [a.account_id for a in ACCOUNTS if a.parent_id == "ou-b"]
+
+    def discover_fn(tags, first, found):
+        found(ORG, members)
+        found(ORG, members[:1])  # told again: not started again
+        raise DiscoveryError("ListAccountsForParent failed")
+
+    monkeypatch.setattr(run, "run_account", account)
+    with pytest.raises(DiscoveryError):
+        run.org_scan(run.OrgScanOptions(str(tmp_path / "o"), AccountSettings("r")), discover_fn)
+    assert sorted(started) == sorted(told) == sorted(members)
