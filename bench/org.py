@@ -2,7 +2,7 @@
 proxy that adds per-call latency (so that waiting dominates, as it does on AWS), scanned with
 1 account in flight and with 8; wall time and the whole run's peak memory.
 
-Run alone: python -m bench.org 10,40"""
+Run alone: python -m bench.org 10,40 120 (the last: sizes scanned with 8 in flight only, for memory)"""
 
 from __future__ import annotations
 
@@ -80,13 +80,16 @@ def _scan(proxy_url: str, out: Path, in_flight: int, server_pid: int) -> dict:
     }
 
 
-def org_row(sizes=(10, 40)) -> dict:
+def org_row(sizes=(10, 40), memory_sizes=(120,)) -> dict:
+    """`sizes` scanned with 1 and with 8 accounts in flight; `memory_sizes` with 8 only, to
+    show the peak memory of a larger organisation (1 in flight would take minutes)."""
     sys.path.insert(0, str(ROOT))
     from auditor.demo.organisation import build_organisation
     from tests.faults import FaultProxy
 
     out = {}
-    for n in sizes:
+    for n in (*sizes, *memory_sizes):
+        both = n in sizes
         server = subprocess.Popen(
             [sys.executable, "-c", _SERVE], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
@@ -94,9 +97,9 @@ def org_row(sizes=(10, 40)) -> dict:
             url = server.stdout.readline().strip()
             build_organisation(url, members=n, team_workloads=True)
             with FaultProxy(url, latency=LATENCY) as proxy, tempfile.TemporaryDirectory() as tmp:
-                one = _scan(proxy.url, Path(tmp) / "one", 1, server.pid)
+                one = _scan(proxy.url, Path(tmp) / "one", 1, server.pid) if both else None
                 eight = _scan(proxy.url, Path(tmp) / "eight", 8, server.pid)
-                calls = sum(proxy.seen.values()) // 2
+                calls = sum(proxy.seen.values()) // (2 if both else 1)
         finally:
             server.stdin.close()
             server.wait(timeout=30)
@@ -104,7 +107,7 @@ def org_row(sizes=(10, 40)) -> dict:
             "accounts": n + 1,
             "one_in_flight": one,
             "eight_in_flight": eight,
-            "speedup": round(one["wall_seconds"] / eight["wall_seconds"], 1),
+            "speedup": round(one["wall_seconds"] / eight["wall_seconds"], 1) if one else None,
             "calls_per_scan": calls,
             "latency_ms": int(LATENCY * 1000),
         }
@@ -117,13 +120,21 @@ def markdown(rows: dict) -> list[str]:
              "8 in flight s | speed-up | peak MB (1 / 8) | scan CPU s (1 / 8) | moto CPU s | API calls |",
              "|---|---|---|---|---|---|---|---|---|"]
     for n, r in rows.items():
-        one, eight = r["one_in_flight"], r["eight_in_flight"]
-        lines.append(f"| {n} members | {r['accounts']} | {one['wall_seconds']} | {eight['wall_seconds']} | "
-                     f"{r['speedup']}x | {one['peak_mb']} / {eight['peak_mb']} | {one['cpu_seconds']} / "
-                     f"{eight['cpu_seconds']} | {eight['moto_cpu_seconds']} | {r['calls_per_scan']} |")
+        one, eight = r["one_in_flight"] or {}, r["eight_in_flight"]
+        speedup = f"{r['speedup']}x" if r["speedup"] else "-"
+        peak = f"{one.get('peak_mb', '-')} / {eight['peak_mb']}"
+        cpu = f"{one.get('cpu_seconds', '-')} / {eight['cpu_seconds']}"
+        lines.append(f"| {n} members | {r['accounts']} | {one.get('wall_seconds', 'not run')} | "
+                     f"{eight['wall_seconds']} | {speedup} | {peak} | {cpu} | {eight['moto_cpu_seconds']} | "
+                     f"{r['calls_per_scan']} |")
     return lines
 
 
+def _sizes(text: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in text.split(",") if x)
+
+
 if __name__ == "__main__":
-    sizes = tuple(int(x) for x in (sys.argv[1] if len(sys.argv) > 1 else "10,40").split(","))
-    print("\n".join(markdown(org_row(sizes))))
+    sizes = _sizes(sys.argv[1] if len(sys.argv) > 1 else "10,40")
+    memory = _sizes(sys.argv[2] if len(sys.argv) > 2 else "120")
+    print("\n".join(markdown(org_row(sizes, memory))))

@@ -232,6 +232,8 @@ def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--sizes", default="S,M,L")  # L: the escalation issue's no-slower check
     p.add_argument("--org", default="10,40", help="organisation sizes (member accounts); '' to skip")
+    p.add_argument("--org-memory", default="120",
+                   help="larger organisation sizes scanned with 8 in flight only (peak memory); '' to skip")
     args = p.parse_args()
     work = OUT / "work"
     work.mkdir(parents=True, exist_ok=True)
@@ -246,7 +248,8 @@ def main() -> int:
     if args.org:
         from bench.org import org_row
 
-        results["organisation"] = org_row(tuple(int(n) for n in args.org.split(",")))
+        results["organisation"] = org_row(tuple(int(n) for n in args.org.split(",")),
+                                          tuple(int(n) for n in args.org_memory.split(",") if n))
     (OUT / "results.json").write_text(json.dumps(results, indent=1))
     (OUT / "results.md").write_text(markdown(results))
     print(markdown(results))
