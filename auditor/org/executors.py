@@ -48,9 +48,9 @@ ARENAS = 2
 def _fewer_malloc_arenas() -> None:
     """glibc gives each thread that allocates an arena of its own (up to eight per core), and
     an arena keeps the pages it once held: with 8 accounts in flight (each with its own
-    threads) the scan's memory rose by about 80 MB over its first accounts, 173-182 MB with
-    one or two arenas against 217 with four and 300 without a limit. Python allocates under
-    the GIL, so more arenas than that spare no waiting. Threads that have allocated already
+    threads) the scan's memory rose by about 80 MB over its first accounts. At 40 accounts:
+    173 / 182 MB with one / two arenas, 217 with four, 295 without a limit. Python allocates
+    under the GIL, so more arenas than that spare no waiting. Threads that have allocated already
     keep theirs; the setting stays for the process (glibc has no way to read it back)."""
     try:
         os.confstr("CS_GNU_LIBC_VERSION")  # glibc only: elsewhere mallopt differs or is absent

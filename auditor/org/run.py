@@ -6,7 +6,6 @@ write side by side and `org merge` joins them), accounts/<id>/ and the merged ou
 
 from __future__ import annotations
 
-import functools
 import json
 import threading
 import uuid
@@ -164,9 +163,11 @@ def org_scan(opts: OrgScanOptions, discover_fn: Callable[..., Organisation],
         if pool is None or not _surely_selected(management, opts, previous):
             return
         job = AccountJob(management, run_id, str(run_dir), opts.per_account,
-                         OrgControls(org_id, management, management),
-                         lambda: found.result().controls(management))
+                         OrgControls(org_id, management, management), final_controls(management))
         early[management] = pool.submit(run_account, job)
+
+    def final_controls(account_id: str) -> Callable[[], OrgControls]:
+        return lambda: found.result().controls(account_id)
 
     def members_early(so_far: Organisation, found_now: list[str]) -> None:
         """An account whose path and the policies on it are read needs nothing more from
@@ -177,7 +178,7 @@ def org_scan(opts: OrgScanOptions, discover_fn: Callable[..., Organisation],
         for a in shuffled(found_now, run_id):
             if a not in early and _surely_selected(a, opts, previous):
                 job = AccountJob(a, run_id, str(run_dir), opts.per_account, so_far.controls(a),
-                                 functools.partial(lambda a: found.result().controls(a), a))
+                                 final_controls(a))
                 early[a] = pool.submit(run_account, job)
 
     try:
