@@ -54,8 +54,8 @@ def test_a_freeze_made_before_the_scan_is_left_as_it_is(long_audit_thresholds):
         with swept_every(1) as account_done:
             account_done()
             account_done()
-        # still frozen (less what refcounting freed), and nothing of the scan's added
-        assert frozen - 100 < gc.get_freeze_count() < frozen + len(made_since)
+        # still frozen (less what refcounting freed meanwhile), and nothing of the scan's added
+        assert frozen // 2 < gc.get_freeze_count() < frozen + len(made_since)
     finally:
         gc.unfreeze()
 
