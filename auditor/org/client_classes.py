@@ -3,7 +3,7 @@ clients. botocore builds both anew for every client: a class with a method, a do
 object and an operation model per operation (EC2 has hundreds), all in reference cycles.
 An organisation scan makes a dozen clients per account, so each account left about 2 MB of
 cyclic garbage that outlived the young generations (accounts overlap) and only a full
-collection would free; building them was also a sixth of an account's CPU.
+collection would free (and building them again for every client costs CPU too).
 
 botocore offers no hook for this: `Session.create_client` makes a `ClientCreator` by name
 for each client. So the name is given a subclass that shares only for clients made with the
