@@ -130,11 +130,12 @@ def markdown(rows: dict) -> list[str]:
     return lines
 
 
-def _sizes(text: str) -> tuple[int, ...]:
+def sizes_of(text: str) -> tuple[int, ...]:
+    """"10,40" -> (10, 40); "" -> ()."""
     return tuple(int(x) for x in text.split(",") if x)
 
 
 if __name__ == "__main__":
-    sizes = _sizes(sys.argv[1] if len(sys.argv) > 1 else "10,40")
-    memory = _sizes(sys.argv[2] if len(sys.argv) > 2 else "120")
+    sizes = sizes_of(sys.argv[1] if len(sys.argv) > 1 else "10,40")
+    memory = sizes_of(sys.argv[2] if len(sys.argv) > 2 else "120")
     print("\n".join(markdown(org_row(sizes, memory))))

@@ -246,10 +246,9 @@ def main() -> int:
         a.update(report_mb=round(html.stat().st_size / 1e6, 2), chromium_load_seconds=chromium_load(html))
         results["sizes"][name] = {"collect": c, "audit": a}
     if args.org:
-        from bench.org import org_row
+        from bench.org import org_row, sizes_of
 
-        results["organisation"] = org_row(tuple(int(n) for n in args.org.split(",")),
-                                          tuple(int(n) for n in args.org_memory.split(",") if n))
+        results["organisation"] = org_row(sizes_of(args.org), sizes_of(args.org_memory))
     (OUT / "results.json").write_text(json.dumps(results, indent=1))
     (OUT / "results.md").write_text(markdown(results))
     print(markdown(results))

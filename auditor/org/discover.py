@@ -123,11 +123,9 @@ def discover(session, endpoint_url: str | None = None, rate: float = 8.0,
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="org-policies") as reader:
         policies_read = reader.submit(_policies, c.ahead(), pool)
         policies_read.add_done_callback(lambda f: f.exception() or so_far.policies_read(f.result()))
-        units, raw_accounts = _tree(c, pool, root, so_far.found)
+        units = _tree(c, pool, root, so_far.found)
         policies = policies_read.result()
-    # SUSPENDED / PENDING_CLOSURE accounts cannot be assumed into
-    active = [(a, parent) for a, parent in raw_accounts if a.get("Status", "ACTIVE") == "ACTIVE"]
-    accounts = [_account(a, parent) for a, parent in active]
+    accounts = list(so_far.accounts)  # the ACTIVE ones, as the tree walk found them
     if tags:
         with ThreadPoolExecutor(max_workers=4, thread_name_prefix="org-tags") as pool:
             accounts = _tagged(c, pool, accounts)
@@ -139,8 +137,9 @@ def discover(session, endpoint_url: str | None = None, rate: float = 8.0,
 
 
 class _SoFar:
-    """The organisation as far as it is read, for `on_accounts`: accounts are told of once the
-    policies are read (at once, for those found before) and as each level of the tree is."""
+    """The organisation as far as it is read (its ACTIVE accounts, in the order found: in the
+    end, all of them), for `on_accounts`: accounts are told of once the policies are read (at
+    once, for those found before) and as each level of the tree is."""
 
     def __init__(self, org: Organisation, gaps: list[dict],
                  tell: Callable[[Organisation, list[str]], None] | None) -> None:
@@ -159,6 +158,7 @@ class _SoFar:
     def found(self, units: list[OrgUnit], accounts: list[tuple[dict, str]]) -> None:
         with self.lock:
             self.units = list(units)
+            # SUSPENDED / PENDING_CLOSURE accounts cannot be assumed into
             self.accounts += [_account(a, parent) for a, parent in accounts
                               if a.get("Status", "ACTIVE") == "ACTIVE"]
             self._tell()
@@ -177,12 +177,10 @@ def _account(a: dict, parent: str) -> OrgAccount:
 
 
 def _tree(c: _Caller, pool: ThreadPoolExecutor, root: dict,
-          found: Callable[[list[OrgUnit], list[tuple[dict, str]]], None] = lambda *_: None,
-          ) -> tuple[list[OrgUnit], list[tuple[dict, str]]]:
+          found: Callable[[list[OrgUnit], list[tuple[dict, str]]], None]) -> list[OrgUnit]:
     """Breadth-first, one level at a time: each parent's OUs and accounts side by side;
     `found(units so far, the level's accounts)` after each level."""
     units = [OrgUnit(root["Id"], root.get("Name", "Root"))]
-    raw_accounts: list[tuple[dict, str]] = []
     level = [root["Id"]]
     while level:
         ous = pool.map(lambda parent: c.pages("list_organizational_units_for_parent",
@@ -194,10 +192,9 @@ def _tree(c: _Caller, pool: ThreadPoolExecutor, root: dict,
             units += [OrgUnit(ou["Id"], ou.get("Name", ou["Id"]), parent) for ou in below]
             children += [ou["Id"] for ou in below]
             level_accounts += [(a, parent) for a in members]
-        raw_accounts += level_accounts
         found(units, level_accounts)
         level = children
-    return units, raw_accounts
+    return units
 
 
 def _policies(c: _Caller, pool: ThreadPoolExecutor) -> list[OrgPolicy]:

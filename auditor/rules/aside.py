@@ -41,7 +41,11 @@ class Aside:
     def __init__(self, work: Callable[[], Any]) -> None:
         self.pid: int | None = None
         read, write = os.pipe()
-        gc.freeze()  # the copy's collector then never walks (and so never copies) our objects
+        # The copy's collector then never walks (and so never copies) our objects. A freeze
+        # someone else made (a server that forks) serves as well, and must outlast ours.
+        freeze = gc.get_freeze_count() == 0
+        if freeze:
+            gc.freeze()
         try:
             self.pid = os.fork()
         except OSError:
@@ -49,7 +53,7 @@ class Aside:
             os.close(write)
             return
         finally:
-            if self.pid != 0:
+            if self.pid != 0 and freeze:
                 gc.unfreeze()
         if self.pid == 0:
             os.close(read)

@@ -107,6 +107,15 @@ def answers_case() -> dict:
     return {**got, "pid": got["pid"] not in (None, os.getpid())}
 
 
+def frozen_case() -> dict:
+    """Aside in a process that froze its heap itself (as a server does before it forks)."""
+    import gc
+
+    gc.freeze()
+    answer = aside.Aside(os.getpid).result()
+    return {"answered": answer not in (None, os.getpid()), "still_frozen": gc.get_freeze_count() > 0}
+
+
 def threads_case() -> dict:
     alone = aside.can_fork()
     stop = threading.Event()
@@ -144,3 +153,7 @@ def test_no_answer_is_none_never_a_hang_or_a_guess():
 
 def test_a_process_with_another_thread_does_not_fork():
     assert fresh("threads_case") == {"alone": True, "with_thread": False}
+
+
+def test_a_freeze_made_before_is_left_in_place():
+    assert fresh("frozen_case") == {"answered": True, "still_frozen": True}
